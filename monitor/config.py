@@ -1,0 +1,331 @@
+"""sites.toml → one validated :class:`Config`, parsed once and handed down.
+
+Defaults live in :data:`SITE_DEFAULTS`; nothing else in portalwatch reads config files or
+environment variables for settings (alert secrets are expanded from the environment only
+when an alert is sent, so they are never stored or logged). A config error names the file,
+the site and the key, and says what would be valid.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_ARCHIVE = Path("portalwatch.db")
+DEFAULT_USER_AGENT = "portalwatch/0.1 (archival crawler; +https://pypi.org/project/portalwatch/)"
+
+# Every key a [[site]] table may hold, with its default.
+SITE_DEFAULTS: dict[str, object] = {
+    "allowed_domains": None,  # default: the hosts of start_urls
+    "article_pattern": None,  # regex; default: the common CMS article URL shapes
+    "list_pattern": None,  # regex for pagination pages; default: index_N / home_N / 下一页
+    "content_selector": None,  # CSS selector of the body container; default: automatic
+    "max_list_pages": 5,
+    "max_articles": None,
+    "download_delay": 1.0,
+    "concurrency_per_domain": 2,
+    "obey_robots": True,
+    "user_agent": DEFAULT_USER_AGENT,
+    "timeout": 30.0,
+    "retries": 2,
+    "schedule": None,
+    "alerts": [],
+    "recheck": None,
+}
+
+SCHEDULE_DEFAULTS = {"every": "1h", "cron": None, "jitter": "0s"}
+RECHECK_DEFAULTS = {"recent_days": 30, "older_every": 6, "unreachable_after": 3}
+TOP_LEVEL_KEYS = {"archive", "site", "alerts", "feed", "changelog", "user_agent"}
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class ConfigError(Exception):
+    """A sites.toml problem, located by file, site and key."""
+
+    def __init__(self, message: str, *, file: Path | str | None = None, site: str | None = None,
+                 key: str | None = None) -> None:
+        where = [str(file) if file else "config"]
+        if site is not None:
+            where.append(f"site {site!r}")
+        if key is not None:
+            where.append(f"key {key!r}")
+        super().__init__(": ".join(where) + ": " + message)
+        self.file, self.site, self.key = file, site, key
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a site is re-crawled: every N seconds, or a cron expression; plus jitter."""
+
+    every_seconds: float | None = 3600.0
+    cron: str | None = None
+    jitter_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RecheckPolicy:
+    """Which known notices are re-fetched each round.
+
+    Notices published (or first seen) within ``recent_days`` are re-fetched every round;
+    older ones every ``older_every`` rounds. ``unreachable_after`` failed fetches in a row
+    make a notice ``unreachable``.
+    """
+
+    recent_days: int = 30
+    older_every: int = 6
+    unreachable_after: int = 3
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    article_pattern: str | None = None
+    list_pattern: str | None = None
+    content_selector: str | None = None
+    max_list_pages: int = 5
+    max_articles: int | None = None
+    download_delay: float = 1.0
+    concurrency_per_domain: int = 2
+    obey_robots: bool = True
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    retries: int = 2
+    schedule: Schedule = field(default_factory=Schedule)
+    alerts: tuple[str, ...] = ()
+    recheck: RecheckPolicy = field(default_factory=RecheckPolicy)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    archive: Path
+    sites: tuple[SiteConfig, ...]
+    alerts: tuple[str, ...] = ()
+    feed_path: Path | None = None
+    changelog_path: Path | None = None
+
+    def site(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        known = ", ".join(s.name for s in self.sites) or "none"
+        raise ConfigError(f"no site named {name!r} (sites: {known})", file=self.path)
+
+    def selected(self, name: str | None) -> tuple[SiteConfig, ...]:
+        return (self.site(name),) if name else self.sites
+
+
+def parse_duration(value: object, *, file: Path | None, site: str | None, key: str) -> float:
+    """'90s', '15m', '2h', '1d' or a number of seconds."""
+    if isinstance(value, bool):
+        raise ConfigError(f"expected a duration like '30m', got {value!r}", file=file, site=site, key=key)
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ConfigError(
+                f"expected a duration like '90s', '15m', '2h' or '1d', got {value!r}",
+                file=file, site=site, key=key,
+            )
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds < 0:
+        raise ConfigError(f"a duration cannot be negative, got {value!r}", file=file, site=site, key=key)
+    return seconds
+
+
+def load_config(path: str | Path | None, *, archive: str | Path | None = None) -> Config:
+    """Read and validate a sites.toml; ``path=None`` gives an empty config (archive only)."""
+    if path is None:
+        return Config(path=None, archive=Path(archive) if archive else DEFAULT_ARCHIVE, sites=())
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=path) from None
+    return parse_config(raw, path=path, archive=archive)
+
+
+def parse_config(raw: dict, *, path: Path | None = None, archive: str | Path | None = None) -> Config:
+    unknown = set(raw) - TOP_LEVEL_KEYS
+    if unknown:
+        raise ConfigError(
+            f"unknown top-level key(s) {sorted(unknown)}; valid: {sorted(TOP_LEVEL_KEYS)}"
+            " (sites go in [[site]] tables)", file=path,
+        )
+    base = path.parent if path else Path.cwd()
+
+    def local_path(key: str) -> Path | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ConfigError("expected a file path string", file=path, key=key)
+        return (base / value) if not Path(value).is_absolute() else Path(value)
+
+    archive_path = Path(archive) if archive else (local_path("archive") or DEFAULT_ARCHIVE)
+    global_alerts = _string_list(raw.get("alerts", []), file=path, site=None, key="alerts")
+    default_agent = raw.get("user_agent", DEFAULT_USER_AGENT)
+    sites_raw = raw.get("site", [])
+    if not isinstance(sites_raw, list):
+        raise ConfigError("sites must be an array of tables: write [[site]], not [site]", file=path, key="site")
+    sites: list[SiteConfig] = []
+    for index, site_raw in enumerate(sites_raw):
+        site = _parse_site(site_raw, index=index, file=path, default_agent=default_agent)
+        if any(s.name == site.name for s in sites):
+            raise ConfigError("two sites have this name; names must be unique", file=path, site=site.name,
+                              key="name")
+        sites.append(site)
+    return Config(
+        path=path, archive=archive_path, sites=tuple(sites), alerts=tuple(global_alerts),
+        feed_path=local_path("feed"), changelog_path=local_path("changelog"),
+    )
+
+
+def _string_list(value: object, *, file: Path | None, site: str | None, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"expected a list of strings, got {value!r}", file=file, site=site, key=key)
+    return list(value)
+
+
+def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: str) -> SiteConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[[site]] number {index + 1} is not a table", file=file)
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"[[site]] number {index + 1} needs a name of letters, digits, '-', '_' or '.', got {name!r}",
+            file=file, key="name",
+        )
+    allowed_keys = set(SITE_DEFAULTS) | {"name", "start_urls"}
+    unknown = set(raw) - allowed_keys
+    if unknown:
+        raise ConfigError(f"unknown key(s) {sorted(unknown)}; valid: {sorted(allowed_keys)}", file=file, site=name)
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(message, file=file, site=name, key=key)
+
+    start_urls = _string_list(raw.get("start_urls", []), file=file, site=name, key="start_urls")
+    if not start_urls:
+        raise fail("start_urls", "at least one start URL is required, e.g. start_urls = [\"https://www.hunan.gov.cn/\"]")
+    for url in start_urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail("start_urls", f"{url!r} is not an http(s) URL")
+    allowed = raw.get("allowed_domains")
+    if allowed is None:
+        allowed_domains = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
+    else:
+        allowed_domains = tuple(_string_list(allowed, file=file, site=name, key="allowed_domains"))
+
+    for key in ("article_pattern", "list_pattern"):
+        pattern = raw.get(key)
+        if pattern is not None:
+            if not isinstance(pattern, str):
+                raise fail(key, "expected a regular expression string")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise fail(key, f"not a valid regular expression: {exc}") from None
+    selector = raw.get("content_selector")
+    if selector is not None:
+        from parsel import Selector  # Scrapy's selector library, to validate CSS now, not mid-crawl
+
+        try:
+            Selector(text="<html></html>").css(selector)
+        except Exception as exc:  # cssselect raises several error types
+            raise fail("content_selector", f"not a valid CSS selector: {exc}") from None
+
+    def number(key: str, *, minimum: float, integer: bool = False, optional: bool = False):
+        value = raw.get(key, SITE_DEFAULTS[key])
+        if value is None and optional:
+            return None
+        kind = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+            what = "an integer" if integer else "a number"
+            raise fail(key, f"expected {what} ≥ {minimum}, got {value!r}")
+        return value
+
+    obey = raw.get("obey_robots", True)
+    if not isinstance(obey, bool):
+        raise fail("obey_robots", f"expected true or false, got {obey!r}")
+    agent = raw.get("user_agent", default_agent)
+    if not isinstance(agent, str) or not agent.strip():
+        raise fail("user_agent", "expected a non-empty string")
+    return SiteConfig(
+        name=name,
+        start_urls=tuple(start_urls),
+        allowed_domains=allowed_domains,
+        article_pattern=raw.get("article_pattern"),
+        list_pattern=raw.get("list_pattern"),
+        content_selector=selector,
+        max_list_pages=number("max_list_pages", minimum=1, integer=True),
+        max_articles=number("max_articles", minimum=1, integer=True, optional=True),
+        download_delay=float(number("download_delay", minimum=0)),
+        concurrency_per_domain=number("concurrency_per_domain", minimum=1, integer=True),
+        obey_robots=obey,
+        user_agent=agent,
+        timeout=float(number("timeout", minimum=0.1)),
+        retries=number("retries", minimum=0, integer=True),
+        schedule=_parse_schedule(raw.get("schedule"), file=file, site=name),
+        alerts=tuple(_string_list(raw.get("alerts", []), file=file, site=name, key="alerts")),
+        recheck=_parse_recheck(raw.get("recheck"), file=file, site=name),
+    )
+
+
+def _parse_schedule(raw: object, *, file: Path | None, site: str) -> Schedule:
+    if raw is None:
+        return Schedule()
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a table like { every = \"1h\", jitter = \"5m\" } or { cron = \"0 8 * * *\" }",
+                          file=file, site=site, key="schedule")
+    unknown = set(raw) - set(SCHEDULE_DEFAULTS)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {sorted(unknown)}; valid: every, cron, jitter", file=file, site=site,
+                          key="schedule")
+    cron = raw.get("cron")
+    if cron is not None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(cron)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"not a valid cron expression ({exc}); e.g. \"0 */2 * * *\"", file=file, site=site,
+                              key="schedule.cron") from None
+    every = None if cron is not None and "every" not in raw else parse_duration(
+        raw.get("every", SCHEDULE_DEFAULTS["every"]), file=file, site=site, key="schedule.every")
+    if every is not None and every < 1:
+        raise ConfigError("must be at least 1s", file=file, site=site, key="schedule.every")
+    jitter = parse_duration(raw.get("jitter", "0s"), file=file, site=site, key="schedule.jitter")
+    return Schedule(every_seconds=every, cron=cron, jitter_seconds=jitter)
+
+
+def _parse_recheck(raw: object, *, file: Path | None, site: str) -> RecheckPolicy:
+    if raw is None:
+        return RecheckPolicy()
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a table like { recent_days = 30, older_every = 6 }", file=file, site=site,
+                          key="recheck")
+    values = dict(RECHECK_DEFAULTS)
+    for key, value in raw.items():
+        if key not in RECHECK_DEFAULTS:
+            raise ConfigError(f"unknown key; valid: {sorted(RECHECK_DEFAULTS)}", file=file, site=site,
+                              key=f"recheck.{key}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "recent_days" else 1):
+            raise ConfigError(f"expected a positive integer, got {value!r}", file=file, site=site,
+                              key=f"recheck.{key}")
+        values[key] = value
+    return RecheckPolicy(**values)

@@ -1,0 +1,45 @@
+"""The one thing the spider hands downstream: a raw capture of one fetch."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Response headers worth keeping with a capture: enough to replay a conditional GET and to
+# understand what the server said, without the per-request noise (Date, Set-Cookie, ...)
+# that would make every unchanged re-fetch cost a new row.
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "etag",
+    "last-modified",
+    "location",
+    "server",
+)
+
+
+@dataclass(slots=True)
+class Capture:
+    """One fetch of one URL, as received.
+
+    ``body`` is the raw bytes exactly as received (after transfer decoding); nothing
+    downstream may replace it with decoded text. ``status`` is 0 when no HTTP response
+    arrived (timeout, DNS, refused) and ``error`` says why.
+    """
+
+    site: str
+    url: str
+    final_url: str
+    status: int
+    fetched_at: str  # ISO 8601, UTC, e.g. 2026-11-29T10:00:00.123456+00:00
+    headers: dict[str, str] = field(default_factory=dict)  # KEPT_HEADERS only, lower-case names
+    body: bytes = b""
+    redirect_urls: tuple[str, ...] = ()
+    listed_in: str | None = None  # the list page the notice was found on
+    kind: str = "article"  # "article" or "listing"
+    error: str | None = None
+    not_modified: bool = False  # a 304 answer to a conditional request
+    listed_urls: tuple[str, ...] = ()  # for kind == "listing": article URLs found on it
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")

@@ -1,0 +1,435 @@
+"""The archive file: open, migrate, write captures/versions/changes, read history.
+
+One :class:`Archive` wraps one SQLite file in WAL mode with a busy timeout, so a crawl can
+write while ``portalwatch serve`` or a second command reads. Every stored item is written in
+one transaction (:meth:`Archive.transaction`): a crash or SIGTERM leaves either the whole
+item or none of it. Raw bodies go to ``blobs`` once per SHA-256 (zlib-compressed); an
+unchanged re-fetch costs only a small ``captures`` row.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.records import (
+    PageState,
+    PageSummary,
+    StoredCapture,
+    StoredChange,
+    StoredVersion,
+    VersionContent,
+)
+from storage.schema import migrate
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class ArchiveError(Exception):
+    """The archive file cannot be opened or does not hold what was asked for."""
+
+
+class Archive:
+    """A portalwatch archive file."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise ArchiveError(f"no archive at {self.path} (run `portalwatch crawl` first)")
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.path} is not a usable portalwatch archive: {exc}") from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._site_ids: dict[str, int] = {}
+        self._header_set_ids: dict[str, int] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self.conn is not None:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.conn.close()
+            self.conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all. Nested use joins the outer one."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def site_id(self, name: str) -> int:
+        if name not in self._site_ids:
+            row = self.conn.execute("SELECT id FROM sites WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                cur = self.conn.execute("INSERT INTO sites (name) VALUES (?)", (name,))
+                row = (cur.lastrowid,)
+            self._site_ids[name] = row[0]
+        return self._site_ids[name]
+
+    def mark_site_crawled(self, name: str, at: str) -> None:
+        site_id = self.site_id(name)
+        self.conn.execute(
+            "UPDATE sites SET last_crawled = ?, first_crawled = COALESCE(first_crawled, ?) WHERE id = ?",
+            (at, at, site_id),
+        )
+
+    def ensure_page(self, site: str, url: str, at: str, listed_in: str | None = None) -> PageState:
+        state = self.page_state(url)
+        if state is None:
+            self.conn.execute(
+                "INSERT INTO pages (site_id, url, first_seen, listed_in, last_listed_at, listed)"
+                " VALUES (?, ?, ?, ?, ?, 1)",
+                (self.site_id(site), url, at, listed_in, at if listed_in else None),
+            )
+            state = self.page_state(url)
+            assert state is not None
+        return state
+
+    def mark_listed(self, site: str, urls: Iterable[str], listing_url: str, at: str) -> None:
+        """Note that ``urls`` appeared on a listing now (creates unknown pages as pending)."""
+        for url in urls:
+            state = self.ensure_page(site, url, at, listed_in=listing_url)
+            self.conn.execute(
+                "UPDATE pages SET listed = 1, last_listed_at = ?, listed_in = COALESCE(listed_in, ?)"
+                " WHERE id = ?",
+                (at, listing_url, state.id),
+            )
+
+    def store_blob(self, body: bytes) -> str:
+        sha = hashlib.sha256(body).hexdigest()
+        exists = self.conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        if not exists:
+            self.conn.execute(
+                "INSERT INTO blobs (sha256, size, compression, content) VALUES (?, ?, 'zlib', ?)",
+                (sha, len(body), zlib.compress(body, 6)),
+            )
+        return sha
+
+    def _header_set_id(self, headers: dict[str, str]) -> int | None:
+        if not headers:
+            return None
+        text = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        if sha not in self._header_set_ids:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO header_sets (sha256, headers) VALUES (?, ?)", (sha, text)
+            )
+            row = self.conn.execute("SELECT id FROM header_sets WHERE sha256 = ?", (sha,)).fetchone()
+            self._header_set_ids[sha] = row[0]
+        return self._header_set_ids[sha]
+
+    def add_capture(
+        self,
+        page_id: int,
+        *,
+        fetched_at: str,
+        status: int,
+        outcome: str,
+        body: bytes | None = None,
+        body_sha256: str | None = None,
+        headers: dict[str, str] | None = None,
+        final_url: str | None = None,
+        error: str | None = None,
+    ) -> int:
+        """Log one fetch. ``body`` is stored (once per SHA-256) unless only its hash is given."""
+        if body is not None:
+            body_sha256 = self.store_blob(body)
+        cur = self.conn.execute(
+            "INSERT INTO captures (page_id, fetched_at, status, outcome, body_sha256, header_set_id,"
+            " final_url, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (page_id, fetched_at, status, outcome, body_sha256, self._header_set_id(headers or {}),
+             final_url, error),
+        )
+        return cur.lastrowid
+
+    def add_version(
+        self,
+        page_id: int,
+        content: VersionContent,
+        *,
+        created_at: str,
+        capture_id: int | None,
+        reextracted: bool = False,
+    ) -> StoredVersion:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(number), 0) FROM versions WHERE page_id = ?", (page_id,)
+        ).fetchone()
+        number = row[0] + 1
+        cur = self.conn.execute(
+            "INSERT INTO versions (page_id, number, created_at, capture_id, fingerprint, title, published,"
+            " source, editor, author, doc_number, index_number, issuer, attachments, text, extractor,"
+            " reextracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (page_id, number, created_at, capture_id, content.fingerprint, content.title,
+             content.published, content.source, content.editor, content.author, content.doc_number,
+             content.index_number, content.issuer,
+             json.dumps(content.attachments, ensure_ascii=False) if content.attachments else None,
+             content.text, content.extractor, int(reextracted)),
+        )
+        version_id = cur.lastrowid
+        self.conn.execute(
+            "UPDATE pages SET current_version_id = ?, title = ?, published = ? WHERE id = ?",
+            (version_id, content.title, content.published, page_id),
+        )
+        if capture_id is not None:
+            self.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?", (version_id, capture_id))
+        version = self.version_by_id(version_id)
+        assert version is not None
+        return version
+
+    def add_change(
+        self,
+        page_id: int,
+        kind: str,
+        *,
+        detected_at: str,
+        fields: Iterable[str] = (),
+        from_version_id: int | None = None,
+        to_version_id: int | None = None,
+        capture_id: int | None = None,
+        note: str | None = None,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO changes (page_id, kind, fields, detected_at, from_version_id, to_version_id,"
+            " capture_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (page_id, kind, json.dumps(list(fields)), detected_at, from_version_id, to_version_id,
+             capture_id, note),
+        )
+        return cur.lastrowid
+
+    _PAGE_COLUMNS = frozenset(
+        {"last_checked", "last_http_status", "status", "listed", "failures", "etag", "last_modified",
+         "last_body_sha256", "title", "published"}
+    )
+
+    def update_page(self, page_id: int, **columns: object) -> None:
+        unknown = set(columns) - self._PAGE_COLUMNS
+        if unknown:
+            raise ValueError(f"not page columns: {sorted(unknown)}")
+        if not columns:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.conn.execute(f"UPDATE pages SET {assignments} WHERE id = ?", (*columns.values(), page_id))
+
+    # -- reads -----------------------------------------------------------------------------
+
+    _STATE_SQL = (
+        "SELECT pages.id, sites.name, pages.url, pages.status, pages.listed, pages.failures, pages.etag,"
+        " pages.last_modified, pages.last_body_sha256, pages.current_version_id, versions.fingerprint,"
+        " pages.first_seen, pages.published FROM pages JOIN sites ON sites.id = pages.site_id"
+        " LEFT JOIN versions ON versions.id = pages.current_version_id"
+    )
+
+    @staticmethod
+    def _state(row: tuple) -> PageState:
+        return PageState(
+            id=row[0], site=row[1], url=row[2], status=row[3], listed=bool(row[4]), failures=row[5],
+            etag=row[6], last_modified=row[7], last_body_sha256=row[8], current_version_id=row[9],
+            current_fingerprint=row[10], first_seen=row[11], published=row[12],
+        )
+
+    def page_state(self, url: str) -> PageState | None:
+        row = self.conn.execute(self._STATE_SQL + " WHERE pages.url = ?", (url,)).fetchone()
+        return self._state(row) if row else None
+
+    def page_states(self, site: str) -> list[PageState]:
+        rows = self.conn.execute(self._STATE_SQL + " WHERE sites.name = ? ORDER BY pages.id", (site,))
+        return [self._state(row) for row in rows]
+
+    def site_names(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT name FROM sites ORDER BY name")]
+
+    def pages(self, site: str | None = None) -> list[PageSummary]:
+        sql = (
+            "SELECT pages.id, sites.name, pages.url, pages.title, pages.published,"
+            " (SELECT COUNT(*) FROM versions WHERE versions.page_id = pages.id),"
+            " (SELECT COUNT(*) FROM captures WHERE captures.page_id = pages.id),"
+            " pages.first_seen, pages.last_checked, pages.last_http_status, pages.status, pages.listed"
+            " FROM pages JOIN sites ON sites.id = pages.site_id"
+        )
+        params: tuple = ()
+        if site:
+            sql += " WHERE sites.name = ?"
+            params = (site,)
+        sql += " ORDER BY sites.name, pages.published DESC, pages.url"
+        return [
+            PageSummary(id=r[0], site=r[1], url=r[2], title=r[3], published=r[4], versions=r[5],
+                        captures=r[6], first_seen=r[7], last_checked=r[8], last_http_status=r[9],
+                        status=r[10], listed=bool(r[11]))
+            for r in self.conn.execute(sql, params)
+        ]
+
+    def _page_id(self, url: str) -> int:
+        row = self.conn.execute("SELECT id FROM pages WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            raise ArchiveError(f"the archive holds no page {url}")
+        return row[0]
+
+    _VERSION_SQL = (
+        "SELECT versions.id, versions.page_id, pages.url, versions.number, versions.created_at,"
+        " versions.capture_id, versions.fingerprint, versions.text, versions.title, versions.published,"
+        " versions.source, versions.editor, versions.author, versions.doc_number, versions.index_number,"
+        " versions.issuer, versions.attachments, versions.extractor, versions.reextracted"
+        " FROM versions JOIN pages ON pages.id = versions.page_id"
+    )
+
+    @staticmethod
+    def _version(r: tuple) -> StoredVersion:
+        return StoredVersion(
+            id=r[0], page_id=r[1], url=r[2], number=r[3], created_at=r[4], capture_id=r[5],
+            fingerprint=r[6], text=r[7], title=r[8], published=r[9], source=r[10], editor=r[11],
+            author=r[12], doc_number=r[13], index_number=r[14], issuer=r[15],
+            attachments=json.loads(r[16]) if r[16] else [], extractor=r[17] or "", reextracted=bool(r[18]),
+        )
+
+    def version_by_id(self, version_id: int) -> StoredVersion | None:
+        row = self.conn.execute(self._VERSION_SQL + " WHERE versions.id = ?", (version_id,)).fetchone()
+        return self._version(row) if row else None
+
+    def versions(self, url: str) -> list[StoredVersion]:
+        page_id = self._page_id(url)
+        rows = self.conn.execute(
+            self._VERSION_SQL + " WHERE versions.page_id = ? ORDER BY versions.number", (page_id,)
+        )
+        return [self._version(r) for r in rows]
+
+    def version(self, url: str, number: int | None = None) -> StoredVersion:
+        versions = self.versions(url)
+        if not versions:
+            raise ArchiveError(f"{url} has no stored version yet")
+        if number is None:
+            return versions[-1]
+        for version in versions:
+            if version.number == number:
+                return version
+        raise ArchiveError(f"{url} has no version {number} (it has 1..{versions[-1].number})")
+
+    def captures(self, url: str) -> list[StoredCapture]:
+        page_id = self._page_id(url)
+        rows = self.conn.execute(
+            "SELECT captures.id, captures.page_id, captures.fetched_at, captures.status, captures.outcome,"
+            " captures.body_sha256, blobs.size, captures.final_url, captures.version_id, versions.number,"
+            " captures.error, header_sets.headers, captures.warc_record_id FROM captures"
+            " LEFT JOIN blobs ON blobs.sha256 = captures.body_sha256"
+            " LEFT JOIN versions ON versions.id = captures.version_id"
+            " LEFT JOIN header_sets ON header_sets.id = captures.header_set_id"
+            " WHERE captures.page_id = ? ORDER BY captures.id",
+            (page_id,),
+        )
+        return [
+            StoredCapture(id=r[0], page_id=r[1], url=url, fetched_at=r[2], status=r[3], outcome=r[4],
+                          body_sha256=r[5], size=r[6], final_url=r[7], version_id=r[8],
+                          version_number=r[9], error=r[10], headers=json.loads(r[11]) if r[11] else {},
+                          warc_record_id=r[12])
+            for r in rows
+        ]
+
+    def raw_body(self, sha256: str) -> bytes:
+        row = self.conn.execute(
+            "SELECT compression, content FROM blobs WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"no stored body with SHA-256 {sha256}")
+        compression, content = row
+        return zlib.decompress(content) if compression == "zlib" else bytes(content)
+
+    def capture_of_version(self, version: StoredVersion) -> StoredCapture | None:
+        for capture in self.captures(version.url):
+            if capture.id == version.capture_id:
+                return capture
+        return None
+
+    _CHANGE_SQL = (
+        "SELECT changes.id, sites.name, pages.url, changes.kind, changes.fields, changes.detected_at,"
+        " fv.number, tv.number, changes.from_version_id, changes.to_version_id, changes.capture_id,"
+        " changes.note, COALESCE(tv.title, fv.title, pages.title)"
+        " FROM changes JOIN pages ON pages.id = changes.page_id JOIN sites ON sites.id = pages.site_id"
+        " LEFT JOIN versions fv ON fv.id = changes.from_version_id"
+        " LEFT JOIN versions tv ON tv.id = changes.to_version_id"
+    )
+
+    @staticmethod
+    def _change(r: tuple) -> StoredChange:
+        return StoredChange(
+            id=r[0], site=r[1], url=r[2], kind=r[3], fields=json.loads(r[4]) if r[4] else [],
+            detected_at=r[5], from_version=r[6], to_version=r[7], from_version_id=r[8],
+            to_version_id=r[9], capture_id=r[10], note=r[11], title=r[12],
+        )
+
+    def changes(
+        self,
+        *,
+        site: str | None = None,
+        since: str | None = None,
+        kinds: Iterable[str] = (),
+        url: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[StoredChange]:
+        where, params = [], []
+        if site:
+            where.append("sites.name = ?")
+            params.append(site)
+        if since:
+            where.append("changes.detected_at >= ?")
+            params.append(since)
+        kinds = list(kinds)
+        if kinds:
+            where.append(f"changes.kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if url:
+            where.append("pages.url = ?")
+            params.append(url)
+        if after_id is not None:
+            where.append("changes.id > ?")
+            params.append(after_id)
+        sql = self._CHANGE_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY changes.id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [self._change(r) for r in self.conn.execute(sql, params)]
+
+    def change(self, change_id: int) -> StoredChange:
+        row = self.conn.execute(self._CHANGE_SQL + " WHERE changes.id = ?", (change_id,)).fetchone()
+        if row is None:
+            raise ArchiveError(f"no change with id {change_id}")
+        return self._change(row)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("sites", "pages", "captures", "versions", "changes", "blobs")
+        }

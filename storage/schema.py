@@ -1,0 +1,121 @@
+"""Archive schema as an ordered list of migrations.
+
+The schema version lives in SQLite's ``PRAGMA user_version``. Each migration runs once, in
+its own transaction, so an archive written by an older portalwatch opens with a newer one
+(later features add tables and columns by appending a migration; never edit an old one).
+"""
+from __future__ import annotations
+
+import sqlite3
+
+INITIAL = """
+        CREATE TABLE sites (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            first_crawled TEXT,
+            last_crawled TEXT
+        );
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            site_id INTEGER NOT NULL REFERENCES sites(id),
+            url TEXT NOT NULL UNIQUE,
+            first_seen TEXT NOT NULL,
+            last_checked TEXT,
+            last_http_status INTEGER,
+            status TEXT NOT NULL DEFAULT 'pending',
+            listed INTEGER NOT NULL DEFAULT 1,
+            listed_in TEXT,
+            last_listed_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            etag TEXT,
+            last_modified TEXT,
+            last_body_sha256 TEXT,
+            current_version_id INTEGER,
+            title TEXT,
+            published TEXT
+        );
+        CREATE INDEX pages_site ON pages(site_id);
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            compression TEXT NOT NULL,
+            content BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE header_sets (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            headers TEXT NOT NULL
+        );
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            fetched_at TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            body_sha256 TEXT,
+            header_set_id INTEGER,
+            final_url TEXT,
+            version_id INTEGER,
+            error TEXT,
+            warc_record_id TEXT
+        );
+        CREATE INDEX captures_page ON captures(page_id);
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            number INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            capture_id INTEGER,
+            fingerprint TEXT NOT NULL,
+            title TEXT,
+            published TEXT,
+            source TEXT,
+            editor TEXT,
+            author TEXT,
+            doc_number TEXT,
+            index_number TEXT,
+            issuer TEXT,
+            attachments TEXT,
+            text TEXT NOT NULL,
+            extractor TEXT,
+            reextracted INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (page_id, number)
+        );
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            kind TEXT NOT NULL,
+            fields TEXT,
+            detected_at TEXT NOT NULL,
+            from_version_id INTEGER,
+            to_version_id INTEGER,
+            capture_id INTEGER,
+            note TEXT
+        );
+        CREATE INDEX changes_page ON changes(page_id);
+        CREATE INDEX changes_detected ON changes(detected_at);
+"""
+
+# Each entry is SQL run in one transaction; append, never edit.
+MIGRATIONS: list[str] = [INITIAL]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn`` up to :data:`SCHEMA_VERSION`; return the version it started at."""
+    start = conn.execute("PRAGMA user_version").fetchone()[0]
+    if start > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"archive schema version {start} is newer than this portalwatch understands "
+            f"({SCHEMA_VERSION}); upgrade portalwatch"
+        )
+    for number in range(start, SCHEMA_VERSION):
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return start
