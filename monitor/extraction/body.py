@@ -1,0 +1,123 @@
+"""Choose the notice body among candidates from several extraction paths.
+
+Paths: the site's own CSS selector (when configured), trafilatura (fast mode, on our
+already-parsed tree), and the prose-density scorer for old table layouts. Each
+candidate is scored for quality the same way — length of prose, Chinese punctuation
+density, share of text that is link text — and the best wins. trafilatura's slow
+fallbacks (readability, jusText) are not used: the density scorer covers their cases.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+from monitor.extraction.clean import strip_furniture
+from monitor.extraction.density import PROSE_PUNCTUATION, best_content_node
+from monitor.extraction.dom import node_text
+from monitor.extraction.furniture import RELATED_HEADINGS
+
+# A candidate must be this much better to displace trafilatura, which keeps
+# paragraphs more faithfully when both found the same article.
+MARGIN = 1.15
+_RELATED = re.compile(r"^\s*[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")")
+
+
+@dataclass(slots=True)
+class Candidate:
+    name: str
+    text: str
+    quality: float
+    note: str
+
+
+def quality(text: str, link_texts: set[str]) -> float:
+    """Prose characters, less link lines and unpunctuated short lines; higher is better."""
+    score = 0.0
+    for line in text.split("\n"):
+        n = len(line.replace(" ", ""))
+        if not n:
+            continue
+        punct = sum(1 for ch in line if ch in PROSE_PUNCTUATION)
+        if line in link_texts:
+            score -= 1.5 * n
+        elif punct or n >= 60:
+            score += n
+        else:
+            score -= 0.5 * n if n < 8 else 0.2 * n
+    return score
+
+
+def link_texts_of(root) -> set[str]:
+    texts = set()
+    for a in root.iter("a"):
+        t = re.sub(r"\s+", " ", a.text_content()).strip()
+        if t and len(t) > 1:
+            texts.add(t)
+    return texts
+
+
+def prune_link_boxes(node) -> None:
+    """Inside a chosen body, drop "related links" boxes and blocks that are nothing but links."""
+    for el in list(node.iter("div", "ul", "ol", "table", "dl", "section")):
+        if el is node or el.getparent() is None:
+            continue
+        text = re.sub(r"\s+", "", el.text_content())
+        if not text:
+            continue
+        link_chars = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
+        heading_related = bool(_RELATED.match(el.text_content()))
+        if heading_related and link_chars / len(text) > 0.3:
+            el.drop_tree()
+        elif link_chars / len(text) > 0.8 and len(list(el.iter("a"))) >= 3:
+            el.drop_tree()
+
+
+def from_node(name: str, node, link_texts: set[str], note: str) -> Candidate:
+    node = copy.deepcopy(node)
+    prune_link_boxes(node)
+    text = strip_furniture(node_text(node))
+    return Candidate(name, text, quality(text, link_texts), note)
+
+
+def trafilatura_candidate(root, url: str | None, link_texts: set[str]) -> Candidate | None:
+    import trafilatura  # imported here so the module loads fast for callers without it
+
+    try:
+        text = trafilatura.extract(copy.deepcopy(root), url=url, fast=True, include_comments=False,
+                                   include_tables=True, deduplicate=False)
+    except Exception as exc:  # trafilatura raises assorted errors on odd trees
+        return Candidate("trafilatura", "", 0.0, f"trafilatura failed: {exc!r}")
+    if not text:
+        return None
+    text = strip_furniture(text)
+    return Candidate("trafilatura", text, quality(text, link_texts), "trafilatura main-text extraction")
+
+
+def choose_body(root, url: str | None, content_selector: str | None = None) -> tuple[Candidate | None, list[Candidate]]:
+    """Return the winning candidate and all candidates considered (for --explain)."""
+    link_texts = link_texts_of(root)
+    candidates: list[Candidate] = []
+    if content_selector:
+        try:
+            matched = root.cssselect(content_selector)
+        except Exception as exc:  # bad selector syntax
+            matched = []
+            candidates.append(Candidate("selector", "", 0.0, f"selector {content_selector!r} invalid: {exc}"))
+        if matched:
+            cand = from_node("selector", matched[0], link_texts, f"configured selector {content_selector!r}")
+            if cand.text:
+                return cand, [cand]
+    pick = best_content_node(root)
+    if pick is not None:
+        candidates.append(from_node("density", pick.node, link_texts,
+                                    f"<{pick.node.tag}> with the most prose (score {pick.score:.0f},"
+                                    f" {pick.prose} prose / {pick.links} link chars)"))
+    traf = trafilatura_candidate(root, url, link_texts)
+    if traf is not None:
+        candidates.append(traf)
+    real = [c for c in candidates if c.text]
+    if not real:
+        return None, candidates
+    best = max(real, key=lambda c: c.quality * (MARGIN if c.name == "trafilatura" else 1.0))
+    return best, candidates

@@ -1,0 +1,90 @@
+"""Parse a page into one lxml tree that holds the whole document, and read text off it.
+
+Portal templates are sloppy: header includes close ``</html>`` early (libxml2 then
+starts a second top-level document and the article is no longer under the root),
+XML declarations sit in front of HTML, and comments carry CMS markers. We strip the
+early end tags so one tree sees everything.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from monitor.extraction.furniture import INVISIBLE_TAGS
+
+# Bigger pages are cut: no real notice is this long, and lxml time grows with size.
+MAX_HTML_CHARS = 3_000_000
+
+_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
+
+# Elements that start a new line when a reader sees the page.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead tfoot tr td th "
+    "ul caption body html title".split()
+)
+
+
+def parse_document(html: str) -> lxml.html.HtmlElement | None:
+    """Return the root of one tree holding the whole page, or None when nothing parses."""
+    html = _XML_DECL.sub("", html[:MAX_HTML_CHARS], count=1)
+    html = _END_TAGS.sub("", html)
+    html = html.replace("\x00", "")
+    if not html.strip():
+        return None
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+    try:
+        root = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def drop_invisible(root: lxml.html.HtmlElement) -> None:
+    """Remove scripts, styles, form controls and blocks hidden with inline CSS."""
+    doomed = list(root.iter(*INVISIBLE_TAGS))
+    for el in root.iter():
+        style = el.get("style")
+        if style and _HIDDEN.search(style):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def tag_of(el) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def node_text(node) -> str:
+    """The text a reader sees in ``node``: one line per block, white space collapsed."""
+    parts: list[str] = []
+    for event, el in etree.iterwalk(node, events=("start", "end")):
+        tag = tag_of(el)
+        if event == "start":
+            if tag == "br" or tag in BLOCK_TAGS:
+                parts.append("\n")
+            if el.text and tag:
+                parts.append(el.text)
+        else:
+            if tag in BLOCK_TAGS:
+                parts.append("\n")
+            if el.tail and el is not node:
+                parts.append(el.tail)
+    return tidy_lines("".join(parts))
+
+
+def tidy_lines(text: str) -> str:
+    """Collapse white space inside lines and drop empty lines."""
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip().strip("\u3000").strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)

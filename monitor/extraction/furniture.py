@@ -1,0 +1,35 @@
+"""Page furniture of Chinese portals: the strings that mark text which is not the notice.
+
+Each constant notes where the strings come from. They drive both the DOM pruning
+(:mod:`monitor.extraction.dom`) and the line filter applied to every extracted body
+(:mod:`monitor.extraction.clean`), so one list serves every extraction path.
+"""
+from __future__ import annotations
+
+import re
+
+# Tags whose content a reader never sees as article text.
+INVISIBLE_TAGS = (
+    "script", "style", "noscript", "iframe", "object", "embed", "select", "option",
+    "button", "textarea", "input", "template", "svg", "canvas", "map",
+)
+
+# Font-size switchers: 【字体：大 中 小】, 字号：[大 中 小], 浏览字号 (TRS, Hanweb, NFCMS templates).
+FONT_SIZE = re.compile(r"[【\[]?\s*(?:字体|字号|浏览字号|文字)\s*[:：]?\s*[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中\s*[】\]]?\s*[【\[]?\s*小\s*[】\]]?")
+# Print / close / favourite buttons at the foot of TRS and Hanweb article pages.
+BUTTON_WORDS = (
+    "打印本页", "关闭窗口", "打印此页", "关闭本页", "【打印】", "【关闭】", "[打印]", "[关闭]",
+    "【打印本页】", "【关闭窗口】", "【收藏】", "[收藏]", "【纠错】", "加入收藏", "返回顶部", "【返回顶部】",
+    "打印正文", "【我要打印】", "【我要纠错】", "【保存】",
+)
+# Share widgets (分享到 微信/微博), QR codes (扫一扫), added by share plugins on most portals.
+SHARE_WORDS = ("分享到", "扫一扫", "微信扫一扫", "分享至", "手机扫描二维码", "用微信扫描二维码")
+# Visit counters; they change on every fetch, so they must never reach the body.
+COUNTER = re.compile(r"(?:浏览次数|浏览量|访问量|阅读数|阅读量|点击数|点击量|访问次数|浏览人次|点击率)\s*[:：]?\s*[\d\-]*")
+# Boxes of links to other notices placed after the body (相关阅读 / 相关链接 ...).
+RELATED_HEADINGS = ("相关阅读", "相关链接", "相关新闻", "相关文章", "相关报道", "相关稿件", "延伸阅读", "热点推荐", "推荐阅读", "热门推荐", "猜你喜欢")
+# Breadcrumbs: 当前位置：首页 > 政务公开 > ...
+BREADCRUMB = re.compile(r"^(?:您?(?:当前|现在)?(?:所在)?的?位置|当前位置|所在位置)\s*[:：]")
+BREADCRUMB_TRAIL = re.compile(r"^首页\s*(?:[>»>›/]|&gt;)")
+# "上一篇 / 下一篇" navigation to neighbouring notices.
+PAGER = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]?")

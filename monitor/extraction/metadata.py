@@ -1,0 +1,221 @@
+"""Notice metadata: headline, publication time, source, editor, author, policy numbers.
+
+Sources, most trusted first: what the page shows (labelled info lines and disclosure
+tables, read by :mod:`monitor.extraction.labels`), then the CMS ``<meta>`` tags that
+TRS / Hanweb / NFCMS templates emit (ArticleTitle, PubDate, ContentSource), then
+``<title>``. The visible date wins over ``PubDate`` because the stored time is often the
+database time, and the notice should carry a time of day only when the page shows one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.extraction.dom import node_text
+from monitor.extraction.labels import labelled_values
+
+# CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
+# news sites og:* and article:published_time, some portals firstpublishedtime.
+META_TITLE = ("articletitle", "og:title", "twitter:title", "title")
+META_PUBLISHED = ("pubdate", "firstpublishedtime", "article:published_time", "publishdate", "publish_date",
+                  "dc.date", "dcterms.created", "og:release_date", "releasedate", "date")
+META_SOURCE = ("contentsource", "source", "og:article:source")
+META_AUTHOR = ("author", "article:author")
+# Values that name this very website rather than a source (本网 = "this site").
+NOT_A_SOURCE = ("本网", "本站", "原创", "本网站", "网站")
+
+# 2024-03-05 10:30[:00], 2024年3月5日 10时30分, 2024/3/5, 2024.03.05
+DATE_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
+    r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)\s*分?(?:\s*[:：]\s*(\d{1,2})(?!\d)\s*秒?)?)?"
+)
+# US order used by old ASP pages: 7/5/2005 9:23:57 PM
+US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
+                        re.I)
+URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
+TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—+|\s[-–]\s|::)\s*")
+# Beijing time: portals print local time without an offset.
+BEIJING = "+08:00"
+# How far below the headline an unlabelled date may sit and still be the notice's date.
+DATE_LINES_AFTER_TITLE = 12
+
+
+@dataclass(slots=True)
+class Metadata:
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    editor: str | None = None
+    author: str | None = None
+    doc_number: str | None = None
+    index_number: str | None = None
+    issuer: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def read_meta(root) -> dict[str, str]:
+    """``<meta name|property=… content=…>`` as a dict of lower-case name -> first non-empty value."""
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        name = (el.get("name") or el.get("property") or el.get("itemprop") or "").strip().lower()
+        content = (el.get("content") or "").strip()
+        if name and content and name not in meta:
+            meta[name] = content
+    return meta
+
+
+def iso_datetime(m: re.Match, us: bool = False) -> str | None:
+    """ISO string for a date match: date only, or with time and Beijing offset."""
+    if us:
+        mo, d, y, h, mi, s, ampm = m.groups()
+    else:
+        y, mo, d, h, mi, s = m.groups()
+        ampm = None
+    y, mo, d = int(y), int(mo), int(d)
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100):
+        return None
+    day = f"{y:04d}-{mo:02d}-{d:02d}"
+    if h is None:
+        return day
+    h, mi = int(h), int(mi)
+    if ampm:
+        h = h % 12 + (12 if ampm.upper() == "PM" else 0)
+    if not (0 <= h <= 23 and 0 <= mi <= 59):
+        return day
+    clock = f"{h:02d}:{mi:02d}" + (f":{int(s):02d}" if s is not None else "")
+    return f"{day}T{clock}{BEIJING}"
+
+
+def find_date(text: str) -> str | None:
+    m = DATE_RE.search(text)
+    if m and (value := iso_datetime(m)):
+        return value
+    m = US_DATE_RE.search(text)
+    if m:
+        return iso_datetime(m, us=True)
+    return None
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = re.sub(r"\s+", " ", value).strip(" \u3000:：|｜-")
+    return value or None
+
+
+def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
+    """The headline, and a note on where it came from."""
+    page_title = ""
+    for el in root.iter("title"):
+        page_title = _clean(el.text_content()) or ""
+        break
+    candidates: list[str] = []
+    for el in root.iter("h1", "h2", "h3"):
+        text = _clean(" ".join(node_text(el).split("\n")))
+        if text and 4 <= len(text) <= 120:
+            candidates.append(text)
+    for el in root.xpath("//*[contains(@class,'title') or contains(@id,'title') or contains(@class,'Title')"
+                         " or contains(@id,'Title')]"):
+        text = _clean(" ".join(node_text(el).split("\n")))
+        if text and 4 <= len(text) <= 120:
+            candidates.append(text)
+    meta_title = _clean(meta.get("articletitle"))
+    if meta_title:
+        return meta_title, "meta ArticleTitle"
+    squashed_title = re.sub(r"\s+", "", page_title)
+    agreeing = [c for c in candidates if re.sub(r"\s+", "", c) in squashed_title]
+    if agreeing:
+        return max(agreeing, key=len), "heading agreeing with <title>"
+    for name in META_TITLE[1:3]:
+        if value := _clean(meta.get(name)):
+            if not squashed_title or re.sub(r"\s+", "", value) in squashed_title:
+                return value, f"meta {name}"
+    if page_title:
+        parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+        if parts:
+            # The headline comes first; site and channel names follow it.
+            return parts[0].strip(), "<title> without the site name"
+    if candidates:
+        return candidates[0], "first heading"
+    return None, "no title found"
+
+
+def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[str, str],
+                     url: str | None) -> Metadata:
+    """Read every field from the page's visible lines and its <meta> tags."""
+    found = labelled_values(page_lines)
+    first: dict[str, tuple[str, int]] = {}
+    for field, value, index in found:
+        first.setdefault(field, (value, index))
+    notes: list[str] = []
+    md = Metadata(title=title)
+
+    # published: labelled date, else a date just under the headline, else <meta>, else URL
+    title_line = _title_line(page_lines, title)
+    published = None
+    for field, value, index in found:
+        if field == "published" and (published := find_date(value)):
+            notes.append(f"date from labelled line {index}")
+            break
+    if not published and title_line is not None:
+        for line in page_lines[title_line + 1: title_line + 1 + DATE_LINES_AFTER_TITLE]:
+            if len(line) <= 80 and (published := find_date(line)):
+                notes.append("date from a line under the headline")
+                break
+    if not published:
+        for name in META_PUBLISHED:
+            if meta.get(name) and (published := find_date(meta[name])):
+                notes.append(f"date from meta {name}")
+                break
+    if not published and "written" in first:
+        published = find_date(first["written"][0])
+        notes.append("date from 成文日期")
+    if not published and url:
+        m = URL_DATE_RE.search(url)
+        if m and (published := iso_datetime_from_parts(*m.groups())):
+            notes.append("date from URL")
+    md.published = published
+
+    source = first.get("source", (None, 0))[0]
+    if source:
+        source = _first_token_run(source)
+    if not source:
+        source = _clean(meta.get("contentsource"))
+    if source and source.strip() in NOT_A_SOURCE:
+        source = None
+    md.source = _clean(source)
+    md.editor = _clean(_first_token_run(first["editor"][0])) if "editor" in first else None
+    author = first.get("author", (None, 0))[0] or meta.get("author")
+    md.author = _clean(_first_token_run(author)) if author else None
+    md.doc_number = _clean(first.get("doc_number", (None, 0))[0])
+    md.index_number = _clean(first.get("index_number", (None, 0))[0])
+    md.issuer = _clean(first.get("issuer", (None, 0))[0])
+    md.notes = tuple(notes)
+    return md
+
+
+def iso_datetime_from_parts(y: str, mo: str, d: str) -> str | None:
+    y_, mo_, d_ = int(y), int(mo), int(d)
+    if 1 <= mo_ <= 12 and 1 <= d_ <= 31:
+        return f"{y_:04d}-{mo_:02d}-{d_:02d}"
+    return None
+
+
+def _first_token_run(value: str) -> str:
+    """A label's value up to where the next thing on the line starts (a date, a bracket)."""
+    value = DATE_RE.split(value, maxsplit=1)[0] if DATE_RE.search(value) else value
+    value = re.split(r"[【\[]|\s{2,}", value, maxsplit=1)[0]
+    return value.strip()
+
+
+def _title_line(lines: list[str], title: str | None) -> int | None:
+    if not title:
+        return None
+    squashed = re.sub(r"\s+", "", title)
+    for i, line in enumerate(lines):
+        if re.sub(r"\s+", "", line) == squashed:
+            return i
+    for i, line in enumerate(lines):
+        if len(line) >= 4 and squashed.startswith(re.sub(r"\s+", "", line)) and i > 0:
+            return i
+    return None
