@@ -11,6 +11,7 @@ Pass texts in comparison form (``monitor.normalize.normalize_text``) so white sp
 furniture do not show up as edits. The renderers live in ``monitor.diff_render`` and are
 importable from here too.
 """
+
 from __future__ import annotations
 
 import re
@@ -98,9 +99,7 @@ def diff_texts(old: str, new: str) -> TextDiff:
     return builder.finish()
 
 
-def diff_fields(
-    old: Mapping[str, str | None], new: Mapping[str, str | None]
-) -> list[FieldChange]:
+def diff_fields(old: Mapping[str, str | None], new: Mapping[str, str | None]) -> list[FieldChange]:
     """Fields whose normalised values differ, in the order of ``old`` then new-only names."""
     names = list(old) + [name for name in new if name not in old]
     return [

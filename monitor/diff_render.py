@@ -5,6 +5,7 @@ notice recognises, so each change is shown inside the sentence that holds it, tr
 to a little context, with "…" where unchanged text was skipped. Captured text is
 untrusted: the HTML renderers escape every character of it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -139,11 +140,11 @@ def render_terminal(diff: TextDiff, color: bool = True, *, context_chars: int = 
     Returns "" when nothing changed.
     """
     if color:
-        inserted = lambda text: f"{_ANSI_GREEN}{text}{_ANSI_RESET}"  # noqa: E731
-        deleted = lambda text: f"{_ANSI_RED}{text}{_ANSI_RESET}"  # noqa: E731
+        inserted = lambda text: f"{_ANSI_GREEN}{text}{_ANSI_RESET}"
+        deleted = lambda text: f"{_ANSI_RED}{text}{_ANSI_RESET}"
     else:
-        inserted = lambda text: f"[+{text}+]"  # noqa: E731
-        deleted = lambda text: f"[-{text}-]"  # noqa: E731
+        inserted = lambda text: f"[+{text}+]"
+        deleted = lambda text: f"[-{text}-]"
     blocks = _render_changes(diff, context_chars, str, inserted, deleted, ELLIPSIS)
     return "\n".join(blocks)
 
@@ -152,9 +153,7 @@ def render_unified(old: str, new: str, fromfile: str = "old", tofile: str = "new
     """A unified diff with one sentence per line; "" when the texts are equal."""
     old_lines = [s.rstrip("\n") for s in split_sentences(old) if s.strip()]
     new_lines = [s.rstrip("\n") for s in split_sentences(new) if s.strip()]
-    return "\n".join(
-        difflib.unified_diff(old_lines, new_lines, fromfile, tofile, lineterm="")
-    )
+    return "\n".join(difflib.unified_diff(old_lines, new_lines, fromfile, tofile, lineterm=""))
 
 
 def _escape(text: str) -> str:
@@ -178,9 +177,7 @@ def render_html(diff: TextDiff, *, context_chars: int | None = None) -> str:
     return f'<div class="pw-diff">\n{body}\n</div>' if body else '<div class="pw-diff"></div>'
 
 
-def side_by_side_html(
-    old: str, new: str, *, old_label: str = "Before", new_label: str = "After"
-) -> str:
+def side_by_side_html(old: str, new: str, *, old_label: str = "Before", new_label: str = "After") -> str:
     """A two-column table, one row per sentence: old with ``<del>``, new with ``<ins>``.
 
     Rows carry ``pw-same`` or ``pw-changed`` so a page can fold unchanged stretches.
@@ -209,9 +206,7 @@ def _column(ops: tuple[tuple[Op, str], ...], own: Op, tag: str) -> str:
         op, text = side[-1]
         side[-1] = (op, text.rstrip("\n") or (LINE_BREAK_MARK if op == own else ""))
     return "".join(
-        f"<{tag}>{_escape(text)}</{tag}>" if op == own else _escape(text)
-        for op, text in side
-        if text
+        f"<{tag}>{_escape(text)}</{tag}>" if op == own else _escape(text) for op, text in side if text
     )
 
 
@@ -227,6 +222,10 @@ def summarize_diff(diff: TextDiff, limit: int = 500) -> str:
         blocks = _render_changes(
             diff, context_chars, str, lambda t: f"[+{t}+]", lambda t: f"[-{t}-]", ELLIPSIS
         )
+        while blocks and blocks[0] == ELLIPSIS:  # a chat message needs no leading gap
+            blocks.pop(0)
+        while blocks and blocks[-1] == ELLIPSIS:
+            blocks.pop()
         text = "\n".join(blocks)
         if len(text) <= limit:
             return text

@@ -10,6 +10,7 @@ Furniture is matched by widget *shape* (label + colon + number, bracketed button
 phrase standing on its own), never by bare words, so a sentence such as
 本次会议听取了访问量统计报告 stays text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,8 +45,18 @@ _SPACE_RUN_RE = re.compile(r"\s+")
 # Visit counters in TRS / Hanweb / gov.cn article info bars: 浏览次数：123, 访问量：4567,
 # 阅读数, 点击数, 阅读：. Long labels may show an empty number (filled in by JavaScript).
 COUNTER_LABELS_LONG = (
-    "浏览次数", "访问次数", "阅读次数", "点击次数", "浏览量", "访问量", "阅读量",
-    "点击量", "阅读数", "点击数", "浏览数", "访问数",
+    "浏览次数",
+    "访问次数",
+    "阅读次数",
+    "点击次数",
+    "浏览量",
+    "访问量",
+    "阅读量",
+    "点击量",
+    "阅读数",
+    "点击数",
+    "浏览数",
+    "访问数",
 )
 # Short counter labels are ordinary verbs too, so they count only with a number.
 COUNTER_LABELS_SHORT = ("阅读", "浏览", "点击", "访问")
@@ -53,21 +64,60 @@ COUNTER_LABELS_SHORT = ("阅读", "浏览", "点击", "访问")
 COUNTER_PREFIXES = ("总", "本页", "本文", "今日")
 # Buttons that templates render as 【打印】【关闭】 (Hanweb, TRS) or [打印] after NFKC.
 BRACKETED_BUTTONS = (
-    "打印", "打印本页", "打印此页", "打印文章", "关闭", "关闭窗口", "关闭本页", "收藏",
-    "加入收藏", "保存", "返回", "返回顶部", "顶部", "我要纠错", "纠错", "分享",
-    "大", "中", "小",
+    "打印",
+    "打印本页",
+    "打印此页",
+    "打印文章",
+    "关闭",
+    "关闭窗口",
+    "关闭本页",
+    "收藏",
+    "加入收藏",
+    "保存",
+    "返回",
+    "返回顶部",
+    "顶部",
+    "我要纠错",
+    "纠错",
+    "分享",
+    "大",
+    "中",
+    "小",
 )
 # Button phrases distinctive enough to remove when they stand alone in a line
 # (not glued to other Chinese text): "打印本页 关闭窗口" at the foot of gov.cn pages.
 STANDALONE_BUTTONS = (
-    "打印本页", "打印此页", "关闭窗口", "关闭本页", "返回顶部", "我要纠错",
-    "扫一扫在手机打开当前页", "扫一扫在手机上打开当前页", "扫一扫在手机上查看当前页面",
-    "扫一扫在手机打开当前页面", "用手机扫一扫", "手机扫一扫",
+    "打印本页",
+    "打印此页",
+    "关闭窗口",
+    "关闭本页",
+    "返回顶部",
+    "我要纠错",
+    "扫一扫在手机打开当前页",
+    "扫一扫在手机上打开当前页",
+    "扫一扫在手机上查看当前页面",
+    "扫一扫在手机打开当前页面",
+    "用手机扫一扫",
+    "手机扫一扫",
 )
 # Words that are furniture only when they make up a whole line: "打印 关闭", "分享到".
 LINE_ONLY_BUTTONS = (
-    "打印", "关闭", "收藏", "纠错", "返回", "分享", "分享到", "保存", "字体", "字号",
-    "大", "中", "小", "默认", "超大", "扫一扫",
+    "打印",
+    "关闭",
+    "收藏",
+    "纠错",
+    "返回",
+    "分享",
+    "分享到",
+    "保存",
+    "字体",
+    "字号",
+    "大",
+    "中",
+    "小",
+    "默认",
+    "超大",
+    "扫一扫",
 )
 # Font-size widgets: 【字体：大 中 小】, 字号：默认 大 超大 (Hanweb and TRS templates).
 FONT_SIZE_LABELS = ("字体", "字号", "字体大小", "文字大小")
@@ -75,8 +125,18 @@ FONT_SIZE_WORDS = ("超大", "特大", "较大", "默认", "标准", "大", "中
 # Share bars: 分享到：微信 微博 QQ空间 (gov.cn and provincial portal templates).
 SHARE_LABEL = "分享到"
 SHARE_TARGETS = (
-    "微信朋友圈", "朋友圈", "微信", "新浪微博", "腾讯微博", "微博", "QQ空间", "QQ好友",
-    "QQ", "人人网", "豆瓣", "复制链接",
+    "微信朋友圈",
+    "朋友圈",
+    "微信",
+    "新浪微博",
+    "腾讯微博",
+    "微博",
+    "QQ空间",
+    "QQ好友",
+    "QQ",
+    "人人网",
+    "豆瓣",
+    "复制链接",
 )
 # Date widgets in portal headers that leak into bodies: 今天是2024年3月5日 星期二.
 TODAY_LABELS = ("今天是", "今天是：", "今日是")
@@ -123,11 +183,8 @@ _TODAY_RE = re.compile(
     r"(?:\s*[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?)?"
     r"(?=\s|$|[|｜])"  # a widget ends there; 今天是2024年3月5日，我们... is a sentence
 )
-_FRAGMENT_RES = (_TODAY_RE, _FONT_SIZE_RE, _COUNTER_RE, _BRACKETED_BUTTON_RE, _SHARE_RE,
-                 _STANDALONE_RE)
-_LINE_ONLY_RE = re.compile(
-    rf"^(?:{_SEPARATORS}*(?:{_alternation(LINE_ONLY_BUTTONS)}))+{_SEPARATORS}*$"
-)
+_FRAGMENT_RES = (_TODAY_RE, _FONT_SIZE_RE, _COUNTER_RE, _BRACKETED_BUTTON_RE, _SHARE_RE, _STANDALONE_RE)
+_LINE_ONLY_RE = re.compile(rf"^(?:{_SEPARATORS}*(?:{_alternation(LINE_ONLY_BUTTONS)}))+{_SEPARATORS}*$")
 _ONLY_SEPARATORS_RE = re.compile(rf"^{_SEPARATORS}*$")
 
 
@@ -217,9 +274,7 @@ def content_fingerprint(text: str, fields: Mapping[str, str | None]) -> str:
     does not look like an edit.
     """
     normalized_fields = {
-        name: folded
-        for name in sorted(fields)
-        if (folded := normalize_field(fields[name])) is not None
+        name: folded for name in sorted(fields) if (folded := normalize_field(fields[name])) is not None
     }
     payload = json.dumps(
         {"text": normalize_text(text), "fields": normalized_fields},
