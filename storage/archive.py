@@ -102,11 +102,17 @@ class Archive:
         return self._site_ids[name]
 
     def mark_site_crawled(self, name: str, at: str) -> None:
+        """A round of this site finished: stamp it and count it."""
         site_id = self.site_id(name)
         self.conn.execute(
-            "UPDATE sites SET last_crawled = ?, first_crawled = COALESCE(first_crawled, ?) WHERE id = ?",
+            "UPDATE sites SET last_crawled = ?, first_crawled = COALESCE(first_crawled, ?),"
+            " rounds = rounds + 1 WHERE id = ?",
             (at, at, site_id),
         )
+
+    def rounds_done(self, name: str) -> int:
+        row = self.conn.execute("SELECT rounds FROM sites WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else 0
 
     def ensure_page(self, site: str, url: str, at: str, listed_in: str | None = None) -> PageState:
         state = self.page_state(url)

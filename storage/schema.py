@@ -13,7 +13,8 @@ INITIAL = """
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
             first_crawled TEXT,
-            last_crawled TEXT
+            last_crawled TEXT,
+            rounds INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE pages (
             id INTEGER PRIMARY KEY,

@@ -1,0 +1,1 @@
+"""``portalwatch`` subcommands, grouped by the user task they serve."""

@@ -1,0 +1,51 @@
+"""crawl: discover, fetch, extract and store."""
+from __future__ import annotations
+
+import click
+
+from monitor.cli import archive_option, cli, config_option, emit_json, load
+from monitor.crawl import RECHECK_CHOICES, RoundReport, run_round
+from monitor.progress import ProgressLine
+
+
+def describe_round(report: RoundReport) -> str:
+    changes = ", ".join(f"{n} {kind}" for kind, n in sorted(report.changes.items())) or "no changes"
+    return (f"{', '.join(report.sites)}: {report.fetched} notices fetched, {report.listings} listing pages, "
+            f"{report.extracted} extracted, {report.unchanged} unchanged, {report.failed} failed; {changes} "
+            f"({report.seconds:.1f}s)")
+
+
+@cli.command()
+@config_option(required=True)
+@archive_option
+@click.option("--site", "site_name", help="Crawl only this site (its `name` in the config).")
+@click.option("--workers", type=click.IntRange(0, 32), default=None,
+              help="Extraction processes (default: one per core; 0 extracts inline).")
+@click.option("--fast", is_flag=True, help="Ignore download_delay and raise concurrency (your own servers only).")
+@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
+              help="Which known notices to re-fetch: those due by the site's recheck policy, all, or none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
+def crawl(config_path, archive_path, site_name, workers, fast, recheck, as_json):
+    """Crawl the configured sites once: read column listings, fetch new and due notices,
+    extract each body and store captures and versions in the archive.
+
+    Robots.txt is obeyed and download_delay respected unless the site config says otherwise.
+    """
+    config = load(config_path, archive_path)
+    sites = [s.name for s in config.selected(site_name)] if site_name else [s.name for s in config.sites]
+    if not sites:
+        raise click.UsageError(f"{config_path}: no [[site]] tables to crawl")
+    progress = ProgressLine("crawling")
+    report = run_round(config, sites, workers=workers, fast=fast, recheck=recheck, on_progress=progress)
+    progress.close()
+    if as_json:
+        emit_json({"sites": report.sites, "fetched": report.fetched, "listings": report.listings,
+                   "extracted": report.extracted, "unchanged": report.unchanged, "failed": report.failed,
+                   "changes": report.changes, "seconds": round(report.seconds, 3),
+                   "interrupted": report.interrupted, "archive": str(config.archive)})
+    else:
+        click.echo(describe_round(report))
+        click.echo(f"archive: {config.archive}")
+    if report.error:
+        click.echo(report.error, err=True)
+        raise SystemExit(1)

@@ -1,0 +1,244 @@
+"""One crawl round: every selected site crawled once into the archive.
+
+Each round runs in a child process. Scrapy runs on a Twisted reactor, which can never be
+restarted inside a process; a child per round lets ``portalwatch watch`` run any number of
+rounds (and lets tests and the CLI call a round repeatedly) with memory returned to the
+system after each one. The parent only plans, waits, shows progress and reports. The child
+finishes the items in hand and closes the archive cleanly on SIGTERM.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from monitor.config import Config, SiteConfig
+from spiders.plan import CrawlPlan, KnownNotice
+from storage.archive import Archive
+from storage.records import PageState
+
+REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+@dataclass
+class RoundReport:
+    """What a round did, summed over its sites."""
+
+    sites: list[str]
+    fetched: int = 0
+    listings: int = 0
+    unchanged: int = 0
+    extracted: int = 0
+    failed: int = 0
+    changes: dict[str, int] = field(default_factory=dict)
+    change_ids: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+    error: str | None = None
+
+
+@dataclass
+class Progress:
+    fetched: int
+    listings: int
+    extracted: int
+    unchanged: int
+    failed: int
+    elapsed: float
+
+
+def _due(state: PageState, policy, round_number: int, now: datetime) -> bool:
+    """Is this known notice re-fetched this round? Recent notices always; older every N rounds."""
+    if state.status in ("removed", "unreachable", "pending") or state.current_version_id is None:
+        return True
+    reference = state.published or state.first_seen
+    try:
+        when = datetime.fromisoformat(reference[:10])
+    except (TypeError, ValueError):
+        return True
+    age_days = (now.replace(tzinfo=None) - when).days
+    if age_days <= policy.recent_days:
+        return True
+    return (round_number + state.id) % policy.older_every == 0
+
+
+RECHECK_CHOICES = ("due", "all", "none")
+
+
+def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_mode: str = "due") -> CrawlPlan:
+    """The spider's plan for one round of ``site``: its listings plus the known notices due
+    (``recheck_mode``: ``due`` by the site's recheck policy, ``all`` known notices, ``none``)."""
+    now = datetime.now(timezone.utc)
+    round_number = archive.rounds_done(site.name)
+    recheck, skip = [], set()
+    for state in archive.page_states(site.name):
+        if recheck_mode == "all" or (recheck_mode == "due" and _due(state, site.recheck, round_number, now)):
+            recheck.append(KnownNotice(state.url, state.etag, state.last_modified))
+        else:
+            skip.add(state.url)
+    return CrawlPlan(
+        site=site.name, start_urls=site.start_urls, allowed_domains=site.allowed_domains,
+        article_pattern=site.article_pattern, list_pattern=site.list_pattern,
+        max_list_pages=site.max_list_pages, max_articles=site.max_articles, recheck=tuple(recheck),
+        skip=frozenset(skip), download_delay=0 if fast else site.download_delay,
+        concurrency_per_domain=site.concurrency_per_domain, obey_robots=site.obey_robots,
+        user_agent=site.user_agent, timeout=site.timeout, retries=site.retries,
+    )
+
+
+def scrapy_settings(plan: CrawlPlan, recorder: str, fast: bool) -> dict:
+    from spiders import settings as defaults
+
+    values = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
+    values.update(
+        DOWNLOAD_DELAY=plan.download_delay,
+        CONCURRENT_REQUESTS_PER_DOMAIN=max(plan.concurrency_per_domain, 16 if fast else 0),
+        CONCURRENT_REQUESTS=32 if fast else 16,
+        ROBOTSTXT_OBEY=plan.obey_robots,
+        USER_AGENT=plan.user_agent,
+        DOWNLOAD_TIMEOUT=plan.timeout,
+        RETRY_TIMES=plan.retries,
+        PORTALWATCH_RECORDER=recorder,
+    )
+    return values
+
+
+def _child_main(config: Config, names: list[str], workers: int | None, fast: bool, recheck_mode: str,
+                messages) -> None:
+    """Entry point of the round's child process."""
+    import asyncio
+
+    from scrapy.utils.reactor import install_reactor
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
+    install_reactor(REACTOR)
+    from scrapy.crawler import AsyncCrawlerRunner, Crawler
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    from monitor.extraction_pool import ExtractionPool
+    from monitor.recorder import Recorder, RoundTally
+    from monitor.rounds import finish_round
+    from spiders.portal import PortalSpider
+
+    started = time.monotonic()
+    archive = Archive(config.archive)
+    pool = ExtractionPool(workers)
+    tally = RoundTally()
+    recorder = Recorder(archive, config, pool, tally)
+    from monitor.pipeline import RECORDERS
+
+    RECORDERS["round"] = recorder
+    runner = AsyncCrawlerRunner()
+    state = {"interrupted": False}
+
+    def stop(*_: object) -> None:
+        state["interrupted"] = True
+        reactor.callFromThread(lambda: asyncio.ensure_future(runner.stop()))
+
+    signal.signal(signal.SIGTERM, stop)
+
+    async def report_progress() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            messages.put(("progress", Progress(tally.fetched, tally.listings, tally.extracted, tally.unchanged,
+                                               tally.failed, time.monotonic() - started)))
+
+    async def main() -> None:
+        ticker = asyncio.ensure_future(report_progress())
+        try:
+            sites = [config.site(name) for name in names]
+            crawls = []
+            for site in sites:
+                plan = plan_for(site, archive, fast=fast, recheck_mode=recheck_mode)
+                crawler = Crawler(PortalSpider, scrapy_settings(plan, "round", fast))
+                crawls.append(runner.crawl(crawler, plan=plan))
+            await asyncio.gather(*crawls)
+            if not state["interrupted"]:
+                for site in sites:
+                    finish_round(archive, site, tally)
+        finally:
+            ticker.cancel()
+
+    outcome: dict[str, object] = {}
+
+    def done(result: object) -> None:
+        if hasattr(result, "getTraceback"):
+            outcome["error"] = result.getTraceback()  # type: ignore[union-attr]
+        reactor.stop()
+
+    def begin() -> None:
+        Deferred.fromFuture(asyncio.ensure_future(main())).addBoth(done)
+
+    reactor.callWhenRunning(begin)
+    reactor.run(installSignalHandlers=False)
+    pool.close()
+    archive.close()
+    messages.put(("done", RoundReport(
+        sites=names, fetched=tally.fetched, listings=tally.listings, unchanged=tally.unchanged,
+        extracted=tally.extracted, failed=tally.failed, changes=dict(tally.changes),
+        change_ids=list(tally.change_ids), seconds=time.monotonic() - started,
+        interrupted=state["interrupted"], error=outcome.get("error"),
+    )))
+
+
+class RoundRunner:
+    """Runs rounds in child processes; :meth:`interrupt` asks the current one to finish."""
+
+    def __init__(self) -> None:
+        self.child: multiprocessing.Process | None = None
+
+    def run(self, config: Config, sites: list[str], *, workers: int | None = None, fast: bool = False,
+            recheck: str = "due", on_progress: Callable[[Progress], None] | None = None) -> RoundReport:
+        # Make sure the archive exists and is migrated before the child opens it.
+        Archive(config.archive).close()
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        messages = context.Queue()
+        self.child = context.Process(target=_child_main, args=(config, sites, workers, fast, recheck, messages),
+                                     name="portalwatch-round")
+        self.child.start()
+        report: RoundReport | None = None
+        try:
+            while report is None:
+                try:
+                    kind, payload = messages.get(timeout=0.5)
+                except queue_module.Empty:
+                    if not self.child.is_alive():
+                        break
+                    continue
+                if kind == "progress" and on_progress:
+                    on_progress(payload)
+                elif kind == "done":
+                    report = payload
+        finally:
+            self.child.join()
+        if report is None:
+            report = RoundReport(sites=sites, error=f"crawl process died (exit code {self.child.exitcode})")
+        return report
+
+    def interrupt(self) -> None:
+        if self.child is not None and self.child.is_alive():
+            os.kill(self.child.pid, signal.SIGTERM)
+
+
+def run_round(config: Config, sites: list[str], **kwargs) -> RoundReport:
+    return RoundRunner().run(config, sites, **kwargs)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def since_days(days: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run rounds through `portalwatch crawl`")

@@ -1,0 +1,34 @@
+"""The Scrapy item pipeline that hands each capture to the :class:`~monitor.recorder.Recorder`.
+
+Scrapy builds it from settings (``ITEM_PIPELINES``) and deep-copies settings, so the
+recorder (which holds the archive connection) cannot travel inside them: :mod:`monitor.crawl`
+registers it in :data:`RECORDERS` and names it in the ``PORTALWATCH_RECORDER`` setting, so
+every site of a round writes through one archive connection.
+"""
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+
+from monitor.recorder import Recorder
+from spiders.capture import Capture
+
+
+RECORDERS: dict[str, Recorder] = {}
+
+
+class ArchivePipeline:
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        recorder = RECORDERS.get(crawler.settings.get("PORTALWATCH_RECORDER", ""))
+        if recorder is None:
+            raise RuntimeError("PORTALWATCH_RECORDER is not set: run crawls through `portalwatch crawl`")
+        return cls(recorder)
+
+    async def process_item(self, item: Capture) -> Capture:
+        await self.recorder.record(item)
+        # Keep the raw bytes out of Scrapy's memory once stored.
+        item.body = b""
+        return item

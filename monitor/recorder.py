@@ -1,0 +1,260 @@
+"""Joins a capture to the archive and decides what it means.
+
+For each :class:`~spiders.capture.Capture` the recorder logs the fetch, extracts the notice
+when the raw bytes are new, stores a version when the normalised text or metadata differ,
+and records the change this makes: ``new``, ``edited`` (with the fields that changed),
+``removed`` (404/410, redirect away, soft 404), ``restored``, ``unreachable`` (after several
+failed fetches in a row). A 304 or byte-identical body is logged as unchanged without
+extraction. Everything for one capture is written in one transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from monitor.article import Article
+from monitor.config import Config, SiteConfig
+from monitor.extraction_pool import ExtractionPool
+from monitor.normalize import content_fingerprint, normalize_field
+from monitor.removal import REMOVED_STATUSES, redirected_away, soft_404_marker
+from spiders.capture import Capture
+from storage.archive import Archive
+from storage.records import PageState, StoredVersion, VersionContent
+
+log = logging.getLogger(__name__)
+
+# Metadata that makes an edit when it changes (editor/author credits are kept, not compared:
+# templates show or hide them independently of the notice).
+COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number", "issuer", "attachments")
+
+
+def compared_fields(title, published, source, doc_number, index_number, issuer, attachments) -> dict:
+    """Metadata in comparison form. ``published`` compares by day (templates differ in
+    whether they show the time); attachments by file name."""
+    names = sorted(PurePosixPath(urlsplit(a["url"]).path).name for a in attachments or [])
+    return {
+        "title": title,
+        "published": (published or "")[:10] or None,
+        "source": source,
+        "doc_number": doc_number,
+        "index_number": index_number,
+        "issuer": issuer,
+        "attachments": " ".join(names) or None,
+    }
+
+
+def version_content(article: Article) -> VersionContent:
+    attachments = [{"url": a.url, "text": a.text} for a in article.attachments]
+    fields = compared_fields(article.title, article.published, article.source, article.doc_number,
+                             article.index_number, article.issuer, attachments)
+    return VersionContent(
+        fingerprint=content_fingerprint(article.text, fields), text=article.text, title=article.title,
+        published=article.published, source=article.source, editor=article.editor, author=article.author,
+        doc_number=article.doc_number, index_number=article.index_number, issuer=article.issuer,
+        attachments=attachments, extractor=article.extractor,
+    )
+
+
+def changed_fields(old: StoredVersion, new: VersionContent) -> list[str]:
+    """Which of body and compared metadata differ between a stored version and new content."""
+    from monitor.normalize import normalize_text
+
+    out = []
+    if normalize_text(old.text) != normalize_text(new.text):
+        out.append("text")
+    before = compared_fields(old.title, old.published, old.source, old.doc_number, old.index_number,
+                             old.issuer, old.attachments)
+    after = compared_fields(new.title, new.published, new.source, new.doc_number, new.index_number,
+                            new.issuer, new.attachments)
+    out.extend(name for name in COMPARED_FIELDS if normalize_field(before[name]) != normalize_field(after[name]))
+    return out
+
+
+@dataclass
+class RoundTally:
+    """What one round did, for the progress line and the summary."""
+
+    fetched: int = 0
+    listings: int = 0
+    unchanged: int = 0
+    extracted: int = 0
+    failed: int = 0
+    changes: dict[str, int] = field(default_factory=dict)
+    change_ids: list[int] = field(default_factory=list)
+    listed: dict[str, set[str]] = field(default_factory=dict)  # site -> urls seen on listings
+    listings_ok: dict[str, int] = field(default_factory=dict)  # site -> listing pages fetched fine
+
+    def count_change(self, kind: str, change_id: int) -> None:
+        self.changes[kind] = self.changes.get(kind, 0) + 1
+        self.change_ids.append(change_id)
+
+
+class Recorder:
+    """Stores captures for the sites of one config."""
+
+    def __init__(self, archive: Archive, config: Config, pool: ExtractionPool,
+                 tally: RoundTally | None = None) -> None:
+        self.archive = archive
+        self.config = config
+        self.pool = pool
+        self.tally = tally or RoundTally()
+        self._sites = {site.name: site for site in config.sites}
+
+    def site(self, name: str) -> SiteConfig | None:
+        return self._sites.get(name)
+
+    async def record(self, capture: Capture) -> None:
+        """Store one capture; never raises for a bad page (it is logged and kept as an error)."""
+        try:
+            if capture.kind == "listing":
+                self._record_listing(capture)
+            else:
+                await self._record_notice(capture)
+        except Exception:
+            log.exception("could not store capture of %s", capture.url)
+            self.tally.failed += 1
+
+    # -- listings --------------------------------------------------------------------------
+
+    def _record_listing(self, capture: Capture) -> None:
+        self.tally.listings += 1
+        if capture.error or capture.status >= 400:
+            return
+        self.tally.listings_ok[capture.site] = self.tally.listings_ok.get(capture.site, 0) + 1
+        self.tally.listed.setdefault(capture.site, set()).update(capture.listed_urls)
+        with self.archive.transaction():
+            self.archive.mark_listed(capture.site, capture.listed_urls, capture.final_url, capture.fetched_at)
+
+    # -- notices ---------------------------------------------------------------------------
+
+    async def _record_notice(self, capture: Capture) -> None:
+        self.tally.fetched += 1
+        state = self.archive.page_state(capture.url)
+        body_sha = hashlib.sha256(capture.body).hexdigest() if capture.body else None
+        article: Article | None = None
+        good_answer = not capture.error and capture.status == 200 and not capture.not_modified
+        if (good_answer and body_sha != (state.last_body_sha256 if state else None)
+                and not (capture.redirect_urls and redirected_away(capture.url, capture.final_url))):
+            site = self.site(capture.site)
+            article = await self.pool.extract(capture.body, capture.final_url, capture.content_type,
+                                              site.content_selector if site else None)
+            self.tally.extracted += 1
+        with self.archive.transaction():
+            self._store_notice(capture, body_sha, article)
+
+    def _add_change(self, state: PageState, kind: str, capture: Capture, capture_id: int, **kwargs) -> None:
+        change_id = self.archive.add_change(state.id, kind, detected_at=capture.fetched_at,
+                                            capture_id=capture_id, **kwargs)
+        self.tally.count_change(kind, change_id)
+
+    def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None) -> None:
+        archive = self.archive
+        state = archive.ensure_page(capture.site, capture.url, capture.fetched_at, listed_in=capture.listed_in)
+        site = self.site(capture.site)
+        unreachable_after = site.recheck.unreachable_after if site else 3
+        page: dict[str, object] = {"last_checked": capture.fetched_at, "last_http_status": capture.status}
+
+        def log_fetch(outcome: str, *, body: bytes | None = None, sha: str | None = None) -> int:
+            return archive.add_capture(
+                state.id, fetched_at=capture.fetched_at, status=capture.status, outcome=outcome,
+                body=body, body_sha256=sha, headers=capture.headers, final_url=capture.final_url,
+                error=capture.error,
+            )
+
+        # 1. No usable answer: count failures, call it unreachable after several in a row.
+        if capture.error or capture.status >= 500 or capture.status in (0, 429):
+            self.tally.failed += 1
+            capture_id = log_fetch("error", body=capture.body or None)
+            failures = state.failures + 1
+            page["failures"] = failures
+            if failures >= unreachable_after and state.status in ("live", "pending"):
+                if state.current_version_id is not None:
+                    self._add_change(state, "unreachable", capture, capture_id,
+                                     from_version_id=state.current_version_id,
+                                     note=f"{failures} failed fetches in a row; last: "
+                                          f"{capture.error or f'HTTP {capture.status}'}")
+                page["status"] = "unreachable"
+            archive.update_page(state.id, **page)
+            return
+
+        page["failures"] = 0
+        recovered = state.status == "unreachable"
+        if recovered:
+            self._clear_unreachable(state, capture)
+
+        # 2. Gone: 404/410, redirected away, or a soft-404 stub.
+        removal_note = None
+        if capture.status in REMOVED_STATUSES:
+            removal_note = f"HTTP {capture.status}"
+        elif capture.redirect_urls and redirected_away(capture.url, capture.final_url):
+            removal_note = f"redirected to {capture.final_url}"
+        elif article is not None and (marker := soft_404_marker(article.title, article.text)):
+            removal_note = f"page says {marker!r}"
+        if removal_note is not None or capture.status >= 400:
+            capture_id = log_fetch("removed" if removal_note else "error", body=capture.body or None)
+            if removal_note and state.status != "removed" and state.current_version_id is not None:
+                self._add_change(state, "removed", capture, capture_id,
+                                 from_version_id=state.current_version_id, note=removal_note)
+                page["status"] = "removed"
+            elif removal_note and state.current_version_id is None:
+                page["status"] = "removed"
+            archive.update_page(state.id, **page)
+            return
+
+        # 3. Same as last time: a 304 or byte-identical body. No extraction, a small row.
+        if capture.not_modified or (body_sha is not None and body_sha == state.last_body_sha256 and article is None):
+            self.tally.unchanged += 1
+            log_fetch("not_modified" if capture.not_modified else "unchanged",
+                      sha=None if capture.not_modified else body_sha)
+            if state.status == "removed":  # same bytes as before the removal: it is back
+                self._restore(state, capture, None)
+            page["status"] = "live"
+            archive.update_page(state.id, **page)
+            return
+
+        # 4. New bytes: compare the extracted notice with the current version.
+        assert article is not None and capture.body
+        page.update(etag=capture.headers.get("etag"), last_modified=capture.headers.get("last-modified"),
+                    last_body_sha256=body_sha, status="live")
+        content = version_content(article)
+        if state.current_fingerprint == content.fingerprint:
+            capture_id = log_fetch("same_content", body=capture.body)
+            archive.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?",
+                                 (state.current_version_id, capture_id))
+            if state.status == "removed":
+                self._restore(state, capture, capture_id)
+            archive.update_page(state.id, **page)
+            return
+        previous = archive.version_by_id(state.current_version_id) if state.current_version_id else None
+        capture_id = log_fetch("new" if previous is None else "changed", body=capture.body)
+        version = archive.add_version(state.id, content, created_at=capture.fetched_at, capture_id=capture_id)
+        if previous is None:
+            self._add_change(state, "new", capture, capture_id, to_version_id=version.id)
+        else:
+            fields = changed_fields(previous, content)
+            if state.status == "removed":
+                self._restore(state, capture, capture_id, from_version_id=previous.id, to_version_id=version.id,
+                              fields=fields)
+            else:
+                self._add_change(state, "edited", capture, capture_id, fields=fields,
+                                 from_version_id=previous.id, to_version_id=version.id)
+        archive.update_page(state.id, **page)
+
+    def _restore(self, state: PageState, capture: Capture, capture_id: int | None, *,
+                 from_version_id: int | None = None, to_version_id: int | None = None,
+                 fields: list[str] | None = None) -> None:
+        version_id = state.current_version_id
+        self._add_change(state, "restored", capture, capture_id, fields=fields or [],
+                         from_version_id=from_version_id or version_id, to_version_id=to_version_id or version_id,
+                         note="back after removal" + (" with edits" if fields else ""))
+
+    def _clear_unreachable(self, state: PageState, capture: Capture) -> None:
+        """An unreachable notice answers again: note the recovery on its open change."""
+        self.archive.conn.execute(
+            "UPDATE changes SET note = COALESCE(note, '') || ? WHERE id = ("
+            "SELECT MAX(id) FROM changes WHERE page_id = ? AND kind = 'unreachable')",
+            (f"; recovered {capture.fetched_at} (HTTP {capture.status})", state.id),
+        )

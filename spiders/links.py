@@ -1,0 +1,91 @@
+"""Link rules: which URLs on a portal are notices, which are more pages of a listing.
+
+Portal CMSs give their URLs recognisable shapes, so a site entry needs no patterns of its own:
+- TRS (湖南, 广西, many ministries): ``/202403/t20240305_12345.html`` or ``.shtml``
+- Hanweb/大汉 (浙江, 江苏): ``/art/2024/3/5/art_1229001_5901234.html``
+- Guangdong province and cities: ``/content/post_1234567.html``
+- www.gov.cn: ``/content/202403/content_6938012.htm`` and ``content_6938012.htm``
+- Generic dated paths: ``/2024-03/05/content_123.htm``, ``/info/1234/56789.htm`` (VSB)
+Listing pagination: TRS ``index_1.html``, gov.cn ``home_1.htm``, Hanweb ``pageNum=2`` /
+``index_2.html``, and any link whose text is 下一页.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+ARTICLE_PATTERNS = (
+    r"/t\d{8}_\d+\.s?html?$",  # TRS
+    r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$",  # Hanweb / 大汉
+    r"/content/post_\d+\.html$",  # Guangdong
+    r"/content_\d+\.s?html?$",  # www.gov.cn and Xinhua-style
+    r"/info/\d+/\d+\.htm$",  # VSB (博达)
+    r"/\d{4}-?\d{2}/\d{2}/c_\d+\.htm$",  # Xinhua c_ pages
+)
+ARTICLE_RE = re.compile("|".join(f"(?:{p})" for p in ARTICLE_PATTERNS))
+
+LISTING_PATTERNS = (
+    r"/index_\d+\.s?html?$",  # TRS and Hanweb static pagination
+    r"/home_\d+\.htm$",  # www.gov.cn
+    r"[?&](?:pageNum|page|pageIndex|currentPage)=\d+",  # Hanweb dynamic and generic
+)
+LISTING_RE = re.compile("|".join(f"(?:{p})" for p in LISTING_PATTERNS))
+
+# Link text of "next page" buttons on portal listings.
+NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页")
+
+# Links that are never pages (scripts, mail, phone).
+NOT_HTTP = ("javascript:", "mailto:", "tel:", "#")
+
+# File types recorded as attachments, never crawled as notices.
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".zip", ".rar", ".et",
+                         ".ppt", ".pptx", ".7z", ".txt", ".csv")
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    """The absolute, fragment-free http(s) URL a link points to, or None."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.lower().startswith(NOT_HTTP):
+        return None
+    url = urldefrag(urljoin(base, href))[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+class LinkRules:
+    """Classifies links for one site: notice, listing page, or neither."""
+
+    def __init__(self, allowed_domains: tuple[str, ...] | list[str], article_pattern: str | None = None,
+                 list_pattern: str | None = None) -> None:
+        self.allowed = tuple(d.lower() for d in allowed_domains)
+        self.article_re = re.compile(article_pattern) if article_pattern else ARTICLE_RE
+        self.listing_re = re.compile(list_pattern) if list_pattern else LISTING_RE
+
+    def allows(self, url: str) -> bool:
+        """Is ``url`` on the site? An entry with a port (``127.0.0.1:8080``) must match the
+        host and port exactly; a bare domain matches itself and its subdomains."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        netloc = parts.netloc.lower().rsplit("@", 1)[-1]
+        for domain in self.allowed:
+            if ":" in domain:
+                if netloc == domain:
+                    return True
+            elif host == domain or host.endswith("." + domain):
+                return True
+        return False
+
+    def is_attachment(self, url: str) -> bool:
+        return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+
+    def is_article(self, url: str) -> bool:
+        return self.allows(url) and not self.is_attachment(url) and bool(self.article_re.search(url))
+
+    def is_listing(self, url: str, link_text: str = "") -> bool:
+        if not self.allows(url) or self.is_attachment(url) or self.is_article(url):
+            return False
+        if self.listing_re.search(url):
+            return True
+        text = link_text.strip()
+        return any(marker in text for marker in NEXT_PAGE_TEXTS)

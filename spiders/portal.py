@@ -1,0 +1,147 @@
+"""The portal spider: reads column listings, follows pagination, fetches notices.
+
+It yields one :class:`~spiders.capture.Capture` per fetch — listing pages included, so the
+archive can tell when a notice vanishes from its column — and never decides whether
+anything changed. Non-2xx answers and network failures are captures too (the monitor needs
+to see a 404 or a timeout to call a notice removed or unreachable); one bad page never
+stops the crawl.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from spiders.capture import KEPT_HEADERS, Capture
+from spiders.encoding import decode_html
+from spiders.links import LinkRules, absolute
+from spiders.plan import CrawlPlan, KnownNotice
+
+# Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
+# 3xx stay with the redirect middleware, so a redirect's final page arrives with redirect_urls.
+SEEN_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def kept_headers(response: Response) -> dict[str, str]:
+    kept = {}
+    for name in KEPT_HEADERS:
+        value = response.headers.get(name)
+        if value is not None:
+            kept[name] = value.decode("latin-1")
+    return kept
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawls one site by a :class:`CrawlPlan`."""
+
+    name = "portal"
+
+    def __init__(self, plan: CrawlPlan, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.rules = LinkRules(plan.allowed_domains, plan.article_pattern, plan.list_pattern)
+        self.listing_pages_seen = 0
+        self.articles_requested = 0
+        self._requested: set[str] = set()
+
+    async def start(self):
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self) -> Iterator[scrapy.Request]:
+        for url in self.plan.start_urls:
+            self.listing_pages_seen += 1
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
+                                 meta={"kind": "listing"}, dont_filter=True, priority=10)
+        for notice in self.plan.recheck:
+            yield self._notice_request(notice, listed_in=None)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _notice_request(self, notice: KnownNotice, listed_in: str | None) -> scrapy.Request | None:
+        if notice.url in self._requested:
+            return None
+        if self.plan.max_articles and self.articles_requested >= self.plan.max_articles:
+            return None
+        self._requested.add(notice.url)
+        self.articles_requested += 1
+        headers = {}
+        if notice.etag:
+            headers["If-None-Match"] = notice.etag
+        if notice.last_modified:
+            headers["If-Modified-Since"] = notice.last_modified
+        return scrapy.Request(
+            notice.url, callback=self.parse_notice, errback=self.failed, headers=headers,
+            meta={"kind": "article", "listed_in": listed_in, "handle_httpstatus_list": SEEN_STATUSES},
+        )
+
+    # -- callbacks -------------------------------------------------------------------------
+
+    def parse_listing(self, response: Response) -> Iterator[Capture | scrapy.Request]:
+        if not isinstance(response, scrapy.http.TextResponse):
+            return
+        text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        selector = scrapy.Selector(text=text, type="html")
+        base = response.url
+        base_href = selector.css("base::attr(href)").get()
+        if base_href:
+            base = absolute(response.url, base_href) or base
+        notices: list[str] = []
+        requests: list[scrapy.Request] = []
+        for link in selector.css("a"):
+            url = absolute(base, link.attrib.get("href"))
+            if url is None:
+                continue
+            if self.rules.is_article(url):
+                if url not in notices:
+                    notices.append(url)
+            elif self.listing_pages_seen < self.plan.max_list_pages and url not in self._requested:
+                link_text = "".join(link.css("::text").getall())
+                if self.rules.is_listing(url, link_text):
+                    self._requested.add(url)
+                    self.listing_pages_seen += 1
+                    requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
+                                                   meta={"kind": "listing"}, priority=5))
+        yield Capture(
+            site=self.plan.site, url=response.request.url if response.request else response.url,
+            final_url=response.url, status=response.status, fetched_at=now_iso(),
+            headers=kept_headers(response), body=b"", kind="listing", listed_urls=tuple(notices),
+            redirect_urls=tuple(response.meta.get("redirect_urls", ())),
+        )
+        for url in notices:
+            if url in self.plan.skip:
+                continue
+            request = self._notice_request(KnownNotice(url), listed_in=response.url)
+            if request is not None:
+                yield request
+        yield from requests
+
+    def parse_notice(self, response: Response) -> Iterator[Capture]:
+        redirects = tuple(response.meta.get("redirect_urls", ()))
+        requested = redirects[0] if redirects else response.url
+        yield Capture(
+            site=self.plan.site, url=requested, final_url=response.url, status=response.status,
+            fetched_at=now_iso(), headers=kept_headers(response),
+            body=b"" if response.status == 304 else response.body, redirect_urls=redirects,
+            listed_in=response.meta.get("listed_in"), kind="article", not_modified=response.status == 304,
+        )
+
+    def failed(self, failure: Failure) -> Iterator[Capture]:
+        """No usable response (timeout, DNS, refused, too large, retries exhausted)."""
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        kind = request.meta.get("kind", "article")
+        self.logger.warning("fetch failed: %s: %s", request.url, failure.getErrorMessage())
+        yield Capture(
+            site=self.plan.site, url=request.url, final_url=request.url,
+            status=response.status if response is not None else 0, fetched_at=now_iso(),
+            kind=kind, listed_in=request.meta.get("listed_in"),
+            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+        )

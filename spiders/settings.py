@@ -1,0 +1,30 @@
+"""Scrapy settings every portalwatch crawl starts from (per-site values are applied on top)."""
+from __future__ import annotations
+
+BOT_NAME = "portalwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+# Portals are slow and sometimes flaky: retry transient errors, then report the failure.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+# A notice page over 20 MB is not a notice; the fetch is recorded as failed, the crawl goes on.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_ENABLED = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+CONCURRENT_ITEMS = 50
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = False
+DEPTH_PRIORITY = 0
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
+# Conditional GETs carry their own validators; Scrapy's HTTP cache is not wanted.
+HTTPCACHE_ENABLED = False
