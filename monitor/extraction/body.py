@@ -17,9 +17,12 @@ from monitor.extraction.density import PROSE_PUNCTUATION, best_content_node
 from monitor.extraction.dom import node_text
 from monitor.extraction.furniture import RELATED_HEADINGS
 
-# A candidate must be this much better to displace trafilatura, which keeps
-# paragraphs more faithfully when both found the same article.
-MARGIN = 1.15
+# The density pick is the default: on portal pages it keeps to one container, while
+# trafilatura tends to add neighbouring blocks. trafilatura wins only when the density
+# pick is clearly worse (it found a menu or a fragment).
+MARGIN = 1.5
+MIN_GAIN = 200
+_CELL_BAR = re.compile(r"\s\|\s|^\|\s?|\s?\|$")
 _RELATED = re.compile(r"^\s*[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")")
 
 
@@ -32,19 +35,25 @@ class Candidate:
 
 
 def quality(text: str, link_texts: set[str]) -> float:
-    """Prose characters, less link lines and unpunctuated short lines; higher is better."""
+    """Prose characters, less link text and unpunctuated short pieces; higher is better.
+
+    Lines are split at table-cell bars (trafilatura renders tables as ``a | b``) so a
+    row of menu links counts as links, not as one long line of prose.
+    """
     score = 0.0
     for line in text.split("\n"):
-        n = len(line.replace(" ", ""))
-        if not n:
-            continue
-        punct = sum(1 for ch in line if ch in PROSE_PUNCTUATION)
-        if line in link_texts:
-            score -= 1.5 * n
-        elif punct or n >= 60:
-            score += n
-        else:
-            score -= 0.5 * n if n < 8 else 0.2 * n
+        for piece in _CELL_BAR.split(line):
+            piece = piece.strip()
+            n = len(piece.replace(" ", ""))
+            if not n:
+                continue
+            punct = sum(1 for ch in piece if ch in PROSE_PUNCTUATION)
+            if piece in link_texts:
+                score -= 1.5 * n
+            elif n >= 8 and (punct or n >= 60):
+                score += n
+            else:
+                score -= 0.5 * n
     return score
 
 
@@ -111,7 +120,7 @@ def choose_body(root, url: str | None, content_selector: str | None = None) -> t
     pick = best_content_node(root)
     if pick is not None:
         candidates.append(from_node("density", pick.node, link_texts,
-                                    f"<{pick.node.tag}> with the most prose (score {pick.score:.0f},"
+                                    f"{pick.where or '<' + pick.node.tag + '>'} with the most prose (score {pick.score:.0f},"
                                     f" {pick.prose} prose / {pick.links} link chars)"))
     traf = trafilatura_candidate(root, url, link_texts)
     if traf is not None:
@@ -119,5 +128,10 @@ def choose_body(root, url: str | None, content_selector: str | None = None) -> t
     real = [c for c in candidates if c.text]
     if not real:
         return None, candidates
-    best = max(real, key=lambda c: c.quality * (MARGIN if c.name == "trafilatura" else 1.0))
-    return best, candidates
+    by_name = {c.name: c for c in real}
+    density, traf = by_name.get("density"), by_name.get("trafilatura")
+    if density is None or traf is None:
+        return real[0], candidates
+    if density.quality <= 0 < traf.quality or traf.quality > MARGIN * density.quality + MIN_GAIN:
+        return traf, candidates
+    return density, candidates

@@ -9,6 +9,7 @@ menus around it, because adding them would lower the total.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from lxml import etree
@@ -54,10 +55,14 @@ class DensityPick:
     score: float
     prose: int
     links: int
+    where: str = ""
 
 
-def best_content_node(root) -> DensityPick | None:
-    """The element whose blocks add up to the most prose; None when the page has none."""
+def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
+    """The element whose blocks add up to the most prose; None when the page has none.
+
+    ``scores``, when given, receives every element's subtree total (for --explain and tests).
+    """
     blocks: list[BlockStats] = []  # stack: the nearest block ancestor's stats
     totals: list[float] = []  # stack: running subtree totals
     prose_tot: list[int] = []
@@ -65,6 +70,9 @@ def best_content_node(root) -> DensityPick | None:
     opened: list[bool] = []  # stack: did this element open a block
     link_depth = 0
     best: DensityPick | None = None
+    scores_all: dict = {} if scores is None else scores
+    prose_of: dict = {}
+    links_of: dict = {}
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = tag_of(el)
         if event == "start":
@@ -89,6 +97,9 @@ def best_content_node(root) -> DensityPick | None:
             sub_links += stats.links
         if tag == "a":
             link_depth -= 1
+        scores_all[el] = subtotal
+        prose_of[el] = sub_prose
+        links_of[el] = sub_links
         if best is None or subtotal > best.score:  # deepest of equals wins
             if tag not in ("html", "body") and subtotal > 0:
                 best = DensityPick(el, subtotal, sub_prose, sub_links)
@@ -98,4 +109,38 @@ def best_content_node(root) -> DensityPick | None:
             link_tot[-1] += sub_links
             if el.tail and blocks:
                 _count(el.tail, blocks[-1], link_depth > 0)
+    if best is None:
+        return None
+    run = _best_child_run(root, scores_all)
+    if run is not None and run[0] > best.score:
+        score, parent, start, end = run
+        wrapper = parent.makeelement("div", {})
+        for child in parent[start:end + 1]:
+            wrapper.append(copy.deepcopy(child))  # deepcopy keeps each child's tail text
+        prose = sum(prose_of[c] for c in parent[start:end + 1])
+        links = sum(links_of[c] for c in parent[start:end + 1])
+        return DensityPick(wrapper, score, prose, links, f"children {start}-{end} of <{tag_of(parent)}>")
+    return best
+
+
+def _best_child_run(root, scores: dict) -> tuple[float, object, int, int] | None:
+    """Best run of adjacent siblings (Kadane over each element's children's totals).
+
+    Old templates put the paragraphs of a story straight into a layout cell that also
+    holds headline tables, "related" lists and adverts; no single element is the
+    article there, but a run of its children is.
+    """
+    best: tuple[float, object, int, int] | None = None
+    for parent in root.iter():
+        if len(parent) < 2:
+            continue
+        run_score, run_start = 0.0, 0
+        for i, child in enumerate(parent):
+            value = scores.get(child, 0.0)
+            if run_score <= 0:
+                run_score, run_start = value, i
+            else:
+                run_score += value
+            if run_score > 0 and i > run_start and (best is None or run_score > best[0]):
+                best = (run_score, parent, run_start, i)
     return best

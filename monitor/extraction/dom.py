@@ -46,14 +46,22 @@ def parse_document(html: str) -> lxml.html.HtmlElement | None:
 
 
 def drop_invisible(root: lxml.html.HtmlElement) -> None:
-    """Remove scripts, styles, form controls and blocks hidden with inline CSS."""
-    doomed = list(root.iter(*INVISIBLE_TAGS))
-    for el in root.iter():
-        style = el.get("style")
-        if style and _HIDDEN.search(style):
-            doomed.append(el)
-    for el in doomed:
+    """Remove scripts, styles, form controls and blocks hidden with inline CSS.
+
+    Some templates hide the whole page (``<body style="visibility:hidden">``) or the
+    article wrapper until a script reveals it; a hidden block holding most of the
+    page's text is such a wrapper and is kept.
+    """
+    for el in list(root.iter(*INVISIBLE_TAGS)):
         if el.getparent() is not None:
+            el.drop_tree()
+    hidden = [el for el in root.iter() if (style := el.get("style")) and _HIDDEN.search(style)
+              and tag_of(el) not in ("html", "body")]
+    if not hidden:
+        return
+    total = len(root.text_content())
+    for el in hidden:
+        if el.getparent() is not None and len(el.text_content()) < total / 2:
             el.drop_tree()
 
 
