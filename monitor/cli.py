@@ -69,5 +69,16 @@ def main() -> None:
         sys.exit(130)
 
 
-# Subcommands live in their own modules, one per task group.
-from monitor.commands import archive_cmds, crawl_cmds, extract_cmds  # noqa: E402,F401
+def _register_commands() -> None:
+    """Subcommands live in monitor/commands/, one module per task group; importing a
+    module registers its commands on :data:`cli`."""
+    import importlib
+    import pkgutil
+
+    import monitor.commands
+
+    for module in pkgutil.iter_modules(monitor.commands.__path__):
+        importlib.import_module(f"monitor.commands.{module.name}")
+
+
+_register_commands()

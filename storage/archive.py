@@ -27,6 +27,7 @@ from storage.records import (
     VersionContent,
 )
 from storage.schema import migrate
+from storage.search import index_version
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -215,6 +216,7 @@ class Archive:
             self.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?", (version_id, capture_id))
         version = self.version_by_id(version_id)
         assert version is not None
+        index_version(self.conn, version)
         return version
 
     def add_change(

@@ -97,8 +97,27 @@ INITIAL = """
         CREATE INDEX changes_detected ON changes(detected_at);
 """
 
+# Full-text search (Chinese has no spaces: the trigram tokenizer matches any substring of 3+
+# characters) over a Simplified-Chinese form of each version, so that a query in either
+# script finds text written in the other; rowid = versions.id. Kept in step by
+# storage.search.index_version, called by Archive.add_version. And a log of alert
+# deliveries, so a failing target is retried and never loses a change.
+SEARCH_AND_DELIVERIES = """
+CREATE VIRTUAL TABLE versions_fts USING fts5(title, text, tokenize = 'trigram');
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    change_id INTEGER NOT NULL REFERENCES changes(id),
+    target TEXT NOT NULL,
+    attempted_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX deliveries_change ON deliveries(change_id);
+"""
+
 # Each entry is SQL run in one transaction; append, never edit.
-MIGRATIONS: list[str] = [INITIAL]
+MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
