@@ -283,3 +283,11 @@ def content_fingerprint(text: str, fields: Mapping[str, str | None]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def display_form(text: str) -> str:
+    """The text a diff is shown in: furniture and blank lines removed, white space runs
+    folded, but characters kept as the portal wrote them (full-width ，。 stay full-width,
+    unlike :func:`normalize_text`, which is for comparing, not reading)."""
+    lines = (" ".join(line.split()) for line in strip_furniture_lines(text).split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,126 @@
+"""changes, diff: what changed, and how."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+import click
+
+from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive
+from monitor.diff import diff_fields, diff_texts, diff_to_json
+from monitor.diff_render import render_html, render_terminal, render_unified
+from monitor.normalize import display_form
+from storage.archive import ArchiveError
+from storage.records import StoredVersion
+
+CHANGE_KINDS = ("new", "edited", "removed", "restored", "unreachable", "delisted")
+
+
+def parse_since(value: str | None) -> str | None:
+    """'2024-03-05', an ISO timestamp, or a relative '7d' / '12h' → an ISO UTC timestamp."""
+    if not value:
+        return None
+    value = value.strip()
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if value[-1:] in units and value[:-1].isdigit():
+        delta = timedelta(**{units[value[-1]]: int(value[:-1])})
+        return (datetime.now(timezone.utc) - delta).isoformat()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected YYYY-MM-DD, an ISO time, or 7d / 12h") from None
+
+
+@cli.command()
+@config_option()
+@archive_option
+@click.option("--site", "site_name", help="Only this site.")
+@click.option("--since", help="Detected on or after: YYYY-MM-DD, ISO time, or relative (7d, 12h).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(CHANGE_KINDS),
+              help="Only these kinds (repeatable).")
+@click.option("--url", help="Only changes of this notice.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON Lines: id, site, url, kind, fields, detected_at, from_version, to_version, title, note.")
+def changes(config_path, archive_path, site_name, since, kinds, url, as_json):
+    """List detected changes, oldest first: new, edited (with the fields), removed, restored,
+    unreachable, delisted."""
+    config = load(config_path, archive_path)
+    with open_archive(config) as archive:
+        rows = archive.changes(site=site_name, since=parse_since(since), kinds=kinds, url=url)
+    if as_json:
+        for row in rows:
+            emit_json(row.as_json())
+        return
+    for row in rows:
+        fields = f" [{', '.join(row.fields)}]" if row.fields else ""
+        versions = ""
+        if row.from_version or row.to_version:
+            versions = f" v{row.from_version or '-'}→v{row.to_version or '-'}"
+        click.echo(f"#{row.id:<5} {row.detected_at[:19]}  {row.kind:<11}{fields}{versions}  {row.title or ''}")
+        click.echo(f"       {row.url}" + (f"  ({row.note})" if row.note else ""))
+    if not rows:
+        click.echo("no changes")
+
+
+def pick_versions(versions: list[StoredVersion], from_n: int | None, to_n: int | None):
+    by_number = {v.number: v for v in versions}
+    if not versions:
+        raise click.ClickException("this notice has no stored version")
+    to_v = by_number.get(to_n) if to_n else versions[-1]
+    if to_v is None:
+        raise click.ClickException(f"no version {to_n} (versions 1..{versions[-1].number})")
+    if from_n:
+        from_v = by_number.get(from_n)
+        if from_v is None:
+            raise click.ClickException(f"no version {from_n} (versions 1..{versions[-1].number})")
+    else:
+        earlier = [v for v in versions if v.number < to_v.number]
+        from_v = earlier[-1] if earlier else to_v
+    return from_v, to_v
+
+
+@cli.command()
+@click.argument("url")
+@config_option()
+@archive_option
+@click.option("--from", "from_n", type=int, help="Older version number (default: the one before --to).")
+@click.option("--to", "to_n", type=int, help="Newer version number (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "unified", "html", "json"]), default="text",
+              show_default=True, help="text: coloured on a terminal, [+ +]/[- -] markers otherwise.")
+def diff(url, config_path, archive_path, from_n, to_n, fmt):
+    """Show what changed in the notice at URL between two versions: sentence-aligned,
+    character-level for Chinese, metadata fields too."""
+    config = load(config_path, archive_path)
+    with open_archive(config) as archive:
+        try:
+            versions = archive.versions(url)
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    old, new = pick_versions(versions, from_n, to_n)
+    text_diff = diff_texts(display_form(old.text), display_form(new.text))
+    fields = diff_fields(old.fields(), new.fields())
+    if fmt == "json":
+        emit_json({"url": url, "from_version": old.number, "to_version": new.number,
+                   "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in fields],
+                   **diff_to_json(text_diff)})
+        return
+    if fmt == "html":
+        from html import escape
+
+        rows = "".join(f"<li>{escape(f.name)}: <del>{escape(f.old or '')}</del> → <ins>{escape(f.new or '')}</ins></li>"
+                       for f in fields)
+        click.echo(f"<h1>{escape(new.title or url)}</h1><p>v{old.number} → v{new.number}</p>"
+                   + (f"<ul>{rows}</ul>" if rows else "") + render_html(text_diff))
+        return
+    if fmt == "unified":
+        click.echo(render_unified(display_form(old.text), display_form(new.text),
+                                  f"{url} v{old.number}", f"{url} v{new.number}"), nl=False)
+        return
+    click.echo(f"{new.title or url}\nv{old.number} ({old.created_at[:19]}) → v{new.number} ({new.created_at[:19]})")
+    for f in fields:
+        click.echo(f"  {f.name}: {f.old!r} → {f.new!r}")
+    rendered = render_terminal(text_diff, color=sys.stdout.isatty())
+    click.echo(rendered if rendered else "(body text unchanged)")
