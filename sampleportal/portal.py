@@ -1,0 +1,284 @@
+"""``SamplePortal``: the three synthetic government sites as one object tests can drive.
+
+    with SamplePortal(articles_per_site=12, seed=0) as portal:
+        url = portal.article_urls("hunan")[3]
+        portal.edit_notice("hunan", url)        # the next crawl should see one edit
+        portal.remove_notice("zhejiang", 5, how="soft404")
+        toml_text = portal.sites_toml()
+
+A notice is addressed by its index (0 is the newest generated notice; notices added later get
+the next indexes) or by its URL. ``article_urls(site)[n]`` is the URL of notice ``n``.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from sampleportal.govcn import STRAY_HTML_CLOSE_INDEX, GovcnSite
+from sampleportal.hunan import HunanSite
+from sampleportal.notices import Notice
+from sampleportal.profiles import SITES
+from sampleportal.server import SiteServer
+from sampleportal.sitebase import SiteRenderer
+from sampleportal.state import Edit, PortalState
+from sampleportal.zhejiang import ZhejiangSite
+
+RENDERERS: dict[str, type[SiteRenderer]] = {"hunan": HunanSite, "zhejiang": ZhejiangSite, "govcn": GovcnSite}
+DEFAULT_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A notice as the page currently shows it: what a test should expect extraction to find."""
+
+    site: str
+    index: int
+    url: str
+    title: str
+    published: str  # "2024-03-05 10:30" (Beijing time), as printed on the page
+    source: str
+    editor: str
+    issuer: str | None
+    doc_number: str | None
+    index_number: str | None
+    written: str | None  # 成文日期, "2024-03-02"
+    paragraphs: tuple[str, ...]
+    attachments: tuple[tuple[str, str], ...]  # (absolute URL, link text)
+    etag: str
+    last_modified: datetime
+    removed: str | None  # removal mode, None when live
+    listed: bool
+    column: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+class SamplePortal:
+    """Three fictional portals (TRS ``hunan``, Hanweb ``zhejiang`` in GBK, ``govcn``) on 127.0.0.1."""
+
+    def __init__(self, articles_per_site: int = 12, seed: int = 0, *, etag: bool = True,
+                 anchor: date | None = None, ports: dict[str, int] | None = None) -> None:
+        self.state = PortalState(articles_per_site, seed, anchor)
+        self.etag = etag
+        self.renderers = {key: RENDERERS[key]() for key in SITES}
+        self.timeout_seconds = DEFAULT_TIMEOUT_SECONDS
+        self._ports = ports or {}
+        self._stop = threading.Event()
+        self._servers: dict[str, SiteServer] = {}
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._servers:
+            return
+        self._stop.clear()
+        for key in SITES:
+            self._servers[key] = SiteServer(
+                key, self.renderers[key], self.state, etag=self.etag, stop=self._stop, port=self._ports.get(key, 0)
+            )
+        for key, server in self._servers.items():
+            server.other_sites.update({k: s.base_url for k, s in self._servers.items() if k != key})
+            server.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+    def __enter__(self) -> SamplePortal:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- addresses --------------------------------------------------------------------------
+    @property
+    def sites(self) -> tuple[str, ...]:
+        return SITES
+
+    def base_url(self, site: str) -> str:
+        """``http://127.0.0.1:PORT`` of a running site."""
+        return self._server(site).base_url
+
+    def netloc(self, site: str) -> str:
+        return self.base_url(site).removeprefix("http://")
+
+    def start_urls(self, site: str) -> list[str]:
+        """First list page of each column: where a crawl of the site begins."""
+        r = self.renderers[site]
+        return [self.base_url(site) + r.list_path(c.key) for c in r.profile.columns]
+
+    def list_url(self, site: str, column: str | None = None, page: int = 0) -> str:
+        r = self.renderers[site]
+        return self.base_url(site) + r.list_path(column or r.profile.columns[0].key, page)
+
+    def article_url(self, site: str, index: int) -> str:
+        notice = self._notice(site, index)
+        return self.base_url(site) + self.renderers[site].article_path(notice)
+
+    def article_urls(self, site: str, *, listed_only: bool = False) -> list[str]:
+        """URLs of every notice of ``site`` in index order (``[n]`` is notice ``n``)."""
+        total = self.state.sites[site].total
+        urls = [self.article_url(site, i) for i in range(total)]
+        if listed_only:
+            listed = {i for c in self.renderers[site].profile.columns for i in self.state.listing(site, c.key)}
+            urls = [u for i, u in enumerate(urls) if i in listed]
+        return urls
+
+    def stray_html_close_url(self) -> str:
+        """The one govcn article with a ``</html>`` between header include and article."""
+        return self.article_url("govcn", STRAY_HTML_CLOSE_INDEX)
+
+    def sites_toml(self, *, sites: list[str] | tuple[str, ...] | None = None, **overrides: object) -> str:
+        """A portalwatch sites.toml for the running portal.
+
+        Each ``[[site]]`` has ``name``, ``start_urls``, ``allowed_domains`` (host:port) and
+        ``download_delay = 0``; ``overrides`` add or replace keys in every table, and an
+        override of None drops that key.
+        """
+        tables = []
+        for key in sites or SITES:
+            entry: dict[str, object] = {
+                "name": key,
+                "start_urls": self.start_urls(key),
+                "allowed_domains": [self.netloc(key)],
+                "download_delay": 0,
+            }
+            entry.update(overrides)
+            lines = ["[[site]]"] + [f"{k} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+            tables.append("\n".join(lines))
+        return "\n\n".join(tables) + "\n"
+
+    # --- reading notices --------------------------------------------------------------------
+    def notice(self, site: str, ref: int | str) -> NoticeView:
+        """The notice as currently published (edits applied), with its removal/listing status."""
+        index = self.index_of(site, ref)
+        n = self._notice(site, index)
+        state = self.state.sites[site]
+        base = self.base_url(site) if self._servers else ""
+        r = self.renderers[site]
+        listed = index not in state.delisted and index not in state.removed
+        return NoticeView(
+            site=site,
+            index=index,
+            url=base + r.article_path(n),
+            title=n.title,
+            published=n.published_text,
+            source=n.source,
+            editor=n.editor,
+            issuer=n.issuer if n.kind == "notice" else None,
+            doc_number=n.doc_number,
+            index_number=n.index_number if r.shows_index_number else None,
+            written=n.written.isoformat() if n.written else None,
+            paragraphs=tuple(n.paragraphs),
+            attachments=tuple((base + r.attachment_path(n, f), label) for f, label in n.attachments),
+            etag=n.etag,
+            last_modified=n.last_modified,
+            removed=state.removed.get(index),
+            listed=listed,
+            column=n.column,
+        )
+
+    def index_of(self, site: str, ref: int | str) -> int:
+        """A notice index from an index or an article URL (absolute or path)."""
+        if isinstance(ref, int):
+            return ref
+        path = urlsplit(ref).path
+        docid = self.renderers[site].parse_article(path)
+        if docid is None:
+            raise ValueError(f"{ref!r} is not an article URL of {site}")
+        return docid - self.renderers[site].profile.docid_base
+
+    # --- mutations --------------------------------------------------------------------------
+    def edit_notice(self, site: str, ref: int | str, *, old: str | None = None, new: str | None = None) -> Edit:
+        """Edit the body: by default change one figure and replace one sentence; or replace ``old`` by ``new``."""
+        return self.state.edit_body(site, self.index_of(site, ref), old, new)
+
+    def edit_title(self, site: str, ref: int | str, title: str | None = None) -> Edit:
+        return self.state.edit_title(site, self.index_of(site, ref), title)
+
+    def remove_notice(self, site: str, ref: int | str, how: str = "404") -> None:
+        """Withdraw a notice: ``404``, ``410``, ``redirect_home`` (302 to /) or ``soft404`` (200 + 该信息已删除)."""
+        self.state.remove(site, self.index_of(site, ref), how)
+
+    def restore_notice(self, site: str, ref: int | str) -> None:
+        """Undo removal and delisting (edits stay)."""
+        self.state.restore(site, self.index_of(site, ref))
+
+    def add_notice(self, site: str, *, title: str | None = None, kind: str = "notice") -> str:
+        """Publish a new notice dated now; it heads its column's first list page. Returns its URL."""
+        index = self.state.add(site, title, kind)
+        return self.article_url(site, index)
+
+    def delist_notice(self, site: str, ref: int | str) -> None:
+        """Drop a notice from list pages while its page still answers 200."""
+        self.state.delist(site, self.index_of(site, ref))
+
+    def churn_boilerplate(self) -> int:
+        """Change every page's furniture (date widget, related links, sidebar, nav order); returns the generation."""
+        return self.state.churn()
+
+    def redesign(self, site: str, on: bool = True) -> None:
+        """Switch ``site`` to its redesigned template: same notices, different page around them."""
+        self.state.redesign(site, on)
+
+    def set_failure(self, site: str, ref: int | str, mode: str | None = "500", *, seconds: float | None = None) -> None:
+        """Make one article fail: ``"500"``, ``"timeout"`` (answers after ``seconds``), or None to heal."""
+        self.state.set_failure(site, self.index_of(site, ref), mode, seconds or self.timeout_seconds)
+
+    @property
+    def edits(self) -> list[Edit]:
+        return list(self.state.edits)
+
+    # --- request log ------------------------------------------------------------------------
+    def request_count(self, site: str, path_or_url: str) -> int:
+        """How many requests ``site`` received for a path (with its query, if given)."""
+        split = urlsplit(path_or_url)
+        path = split.path + (f"?{split.query}" if split.query else "")
+        return self.state.requests[(site, path)]
+
+    def requests(self, site: str | None = None) -> Counter[str]:
+        """Requests per path (``site`` given) or per ``site path`` (all sites)."""
+        with self.state.lock:
+            items = list(self.state.requests.items())
+        if site is not None:
+            return Counter({p: n for (s, p), n in items if s == site})
+        return Counter({f"{s} {p}": n for (s, p), n in items})
+
+    def reset_requests(self) -> None:
+        with self.state.lock:
+            self.state.requests.clear()
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _server(self, site: str) -> SiteServer:
+        if site not in SITES:
+            raise KeyError(f"unknown site {site!r}; sites are {', '.join(SITES)}")
+        if site not in self._servers:
+            raise RuntimeError("the portal is not running: call start() or use it as a context manager")
+        return self._servers[site]
+
+    def _notice(self, site: str, index: int) -> Notice:
+        notice = self.state.notice(site, index)
+        if notice is None:
+            raise IndexError(f"{site} has no notice {index} (it has {self.state.sites[site].total})")
+        return notice
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
