@@ -42,7 +42,7 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     body_el = root.find("body")
     page_lines = node_text(body_el if body_el is not None else root).split("\n")
     md = extract_metadata(root, page_lines, title, meta, url)
-    best, candidates = choose_body(root, url, content_selector)
+    best, candidates = choose_body(root, url, content_selector, title)
     considered = "; ".join(f"{c.name}: quality {c.quality:.0f}, {len(c.text)} chars ({c.note})" for c in candidates)
     if best is None:
         explanation = f"no body found. considered: {considered or 'nothing'}"

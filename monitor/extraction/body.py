@@ -18,10 +18,9 @@ from monitor.extraction.dom import node_text
 from monitor.extraction.furniture import RELATED_HEADINGS
 
 # The density pick is the default: on portal pages it keeps to one container, while
-# trafilatura tends to add neighbouring blocks. trafilatura wins only when the density
-# pick is clearly worse (it found a menu or a fragment).
-MARGIN = 1.5
-MIN_GAIN = 200
+# trafilatura tends to add neighbouring blocks or whole forum threads. trafilatura is
+# run only when the density pick has less prose than this (quality units ~ characters).
+MIN_DENSITY_QUALITY = 40
 _CELL_BAR = re.compile(r"\s\|\s|^\|\s?|\s?\|$")
 _RELATED = re.compile(r"^\s*[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")")
 
@@ -82,14 +81,14 @@ def prune_link_boxes(node) -> None:
             el.drop_tree()
 
 
-def from_node(name: str, node, link_texts: set[str], note: str) -> Candidate:
+def from_node(name: str, node, link_texts: set[str], note: str, title: str | None = None) -> Candidate:
     node = copy.deepcopy(node)
     prune_link_boxes(node)
-    text = strip_furniture(node_text(node))
+    text = strip_furniture(node_text(node), title)
     return Candidate(name, text, quality(text, link_texts), note)
 
 
-def trafilatura_candidate(root, url: str | None, link_texts: set[str]) -> Candidate | None:
+def trafilatura_candidate(root, url: str | None, link_texts: set[str], title: str | None = None) -> Candidate | None:
     import trafilatura  # imported here so the module loads fast for callers without it
 
     try:
@@ -99,11 +98,12 @@ def trafilatura_candidate(root, url: str | None, link_texts: set[str]) -> Candid
         return Candidate("trafilatura", "", 0.0, f"trafilatura failed: {exc!r}")
     if not text:
         return None
-    text = strip_furniture(text)
+    text = strip_furniture(text, title)
     return Candidate("trafilatura", text, quality(text, link_texts), "trafilatura main-text extraction")
 
 
-def choose_body(root, url: str | None, content_selector: str | None = None) -> tuple[Candidate | None, list[Candidate]]:
+def choose_body(root, url: str | None, content_selector: str | None = None,
+                title: str | None = None) -> tuple[Candidate | None, list[Candidate]]:
     """Return the winning candidate and all candidates considered (for --explain)."""
     link_texts = link_texts_of(root)
     candidates: list[Candidate] = []
@@ -114,24 +114,27 @@ def choose_body(root, url: str | None, content_selector: str | None = None) -> t
             matched = []
             candidates.append(Candidate("selector", "", 0.0, f"selector {content_selector!r} invalid: {exc}"))
         if matched:
-            cand = from_node("selector", matched[0], link_texts, f"configured selector {content_selector!r}")
+            cand = from_node("selector", matched[0], link_texts, f"configured selector {content_selector!r}", title)
             if cand.text:
                 return cand, [cand]
     pick = best_content_node(root)
     if pick is not None:
-        candidates.append(from_node("density", pick.node, link_texts,
-                                    f"{pick.where or '<' + pick.node.tag + '>'} with the most prose (score {pick.score:.0f},"
-                                    f" {pick.prose} prose / {pick.links} link chars)"))
-    traf = trafilatura_candidate(root, url, link_texts)
+        density = from_node("density", pick.node, link_texts,
+                            f"{pick.where or '<' + pick.node.tag + '>'} with the most prose (score {pick.score:.0f},"
+                            f" {pick.prose} prose / {pick.links} link chars)", title)
+        candidates.append(density)
+        if density.text and density.quality >= MIN_DENSITY_QUALITY:
+            return density, candidates
+    # The page has little prose (a short notice, a table, an image caption): trafilatura's
+    # structural rules do better there than counting punctuation.
+    traf = trafilatura_candidate(root, url, link_texts, title)
     if traf is not None:
         candidates.append(traf)
     real = [c for c in candidates if c.text]
     if not real:
         return None, candidates
-    by_name = {c.name: c for c in real}
-    density, traf = by_name.get("density"), by_name.get("trafilatura")
-    if density is None or traf is None:
-        return real[0], candidates
-    if density.quality <= 0 < traf.quality or traf.quality > MARGIN * density.quality + MIN_GAIN:
-        return traf, candidates
-    return density, candidates
+    return max(real, key=lambda c: c.quality), candidates
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)

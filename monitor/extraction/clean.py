@@ -7,9 +7,12 @@ from monitor.extraction.furniture import (
     BREADCRUMB,
     BREADCRUMB_TRAIL,
     BUTTON_WORDS,
+    COMMENT_START,
     COUNTER,
     FONT_SIZE,
+    FOOTER,
     PAGER,
+    READER_NUMBER,
     RELATED_HEADINGS,
     SHARE_WORDS,
 )
@@ -20,11 +23,29 @@ INFO_LINE_SLACK = 40
 _RELATED_HEADING = re.compile(r"^[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")[】\]]?\s*[:：]?$")
 
 
-def strip_furniture(text: str) -> str:
-    """Remove widget lines, counters, breadcrumbs, info lines and trailing link boxes."""
+# Comment widgets end the body only past this share of it, so a post that opens with
+# the word 评论 (a commentary column) keeps its text.
+COMMENT_CUT_AFTER = 0.3
+COMMENT_CUT_CHARS = 150
+# A bare date line (the info line's date on a line of its own) is furniture.
+_DATE_ONLY = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+                        r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*[\])）】]?")
+
+
+def strip_furniture(text: str, title: str | None = None) -> str:
+    """Remove widget lines, counters, breadcrumbs, info lines, the repeated headline
+    and whatever follows a "related links" heading or a comment widget."""
     out: list[str] = []
-    for line in text.split("\n"):
-        line = FONT_SIZE.sub("", line)
+    lines = _drop_headline(text.split("\n"), title)
+    total = sum(len(x) for x in lines) or 1
+    seen = 0
+    for line in lines:
+        seen += len(line)
+        before = seen - len(line)
+        if (before / total > COMMENT_CUT_AFTER or before >= COMMENT_CUT_CHARS) and COMMENT_START.search(line) \
+                and len(line) < 60:
+            break
+        line = READER_NUMBER.sub("", FONT_SIZE.sub("", line))
         for word in BUTTON_WORDS:
             line = line.replace(word, "")
         line = COUNTER.sub("", line).strip()
@@ -36,12 +57,31 @@ def strip_furniture(text: str) -> str:
             continue
         if BREADCRUMB.match(line) or BREADCRUMB_TRAIL.match(line) or PAGER.match(line):
             continue
-        if is_info_line(line):
+        if FOOTER.search(line) and len(line) < 200:
+            continue
+        rest = _DATE_ONLY.sub("", line, count=1).strip()
+        if not rest or is_info_line(rest):
             continue
         if line in ("打印", "关闭", "收藏", "分享", "【】", "[]", "|", "大 中 小", "大中小"):
             continue
         out.append(line)
-    return "\n".join(out)
+    return "\n".join(_drop_vertical_runs(out))
+
+
+def _drop_vertical_runs(lines: list[str]) -> list[str]:
+    """Drop runs of one-character lines: vertical button captions (返/回/下/一/版)."""
+    keep: list[str] = []
+    run: list[str] = []
+    for line in lines + [""]:
+        if len(line) == 1:
+            run.append(line)
+            continue
+        if len(run) < 3:
+            keep.extend(run)
+        run = []
+        if line:
+            keep.append(line)
+    return keep
 
 
 def is_info_line(line: str) -> bool:
@@ -52,3 +92,22 @@ def is_info_line(line: str) -> bool:
     if all(field_of(m.group(1)) == "other" for m in matches):
         return False
     return len(line) - sum(len(m.group(0)) for m in matches) <= INFO_LINE_SLACK * len(matches)
+
+
+# The headline may sit in the first lines of a body, after a label such as 主题：.
+HEADLINE_LOOKAHEAD = 4
+HEADLINE_PREFIX_CHARS = 40
+
+
+def _drop_headline(lines: list[str], title: str | None) -> list[str]:
+    """Drop the headline (a field of its own) and the short lines above it."""
+    if not title:
+        return lines
+    squashed = re.sub(r"\s+", "", title)
+    for i, line in enumerate(lines[:HEADLINE_LOOKAHEAD]):
+        flat = re.sub(r"\s+", "", line)
+        if flat and (flat == squashed or (flat.endswith(squashed) and len(flat) - len(squashed) <= 6)):
+            if sum(len(x) for x in lines[:i]) <= HEADLINE_PREFIX_CHARS:
+                return lines[i + 1:]
+            break
+    return lines

@@ -26,6 +26,17 @@ BUTTON_WORDS = (
 SHARE_WORDS = ("分享到", "扫一扫", "微信扫一扫", "分享至", "手机扫描二维码", "用微信扫描二维码")
 # Visit counters; they change on every fetch, so they must never reach the body.
 COUNTER = re.compile(r"(?:浏览次数|浏览量|访问量|阅读数|阅读量|点击数|点击量|访问次数|浏览人次|点击率)\s*[:：]?\s*[\d\-]*")
+# "You are reader no. 154" counters on forum and old news templates.
+READER_NUMBER = re.compile(r"您?是本[文帖页]第\s*\d+\s*[个位名](?:阅览者|读者|访问者|浏览者)")
+# Comment widgets under blog and news posts: the body ends where they start (发表评论,
+# 共 3 篇评论, "# re:" replies of .Text blogs, 网友评论).
+COMMENT_START = re.compile(
+    r"^(?:(?:网友|读者|最新|热门|全部|精彩)?评论(?:\s*[（(]\s*\d+\s*[)）])?\s*[:：]?$"
+    r"|(?:发表|我要|查看|所有|全部|网友)评论"
+    r"|共\s*\d+\s*[篇条个]评论"
+    r"|已有\s*\d+\s*[人条位件篇](?:参与)?评论"
+    r"|#\s*re\s*[:：])"
+)
 # Boxes of links to other notices placed after the body (相关阅读 / 相关链接 ...).
 RELATED_HEADINGS = ("相关阅读", "相关链接", "相关新闻", "相关文章", "相关报道", "相关稿件", "延伸阅读", "热点推荐", "推荐阅读", "热门推荐", "猜你喜欢")
 # Breadcrumbs: 当前位置：首页 > 政务公开 > ...
@@ -33,3 +44,10 @@ BREADCRUMB = re.compile(r"^(?:您?(?:当前|现在)?(?:所在)?的?位置|当前
 BREADCRUMB_TRAIL = re.compile(r"^首页\s*(?:[>»>›/]|&gt;)")
 # "上一篇 / 下一篇" navigation to neighbouring notices.
 PAGER = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]?")
+# Site footers: ICP licence numbers (ICP备), copyright and reporting lines that every
+# mainland site must show; they are never part of a notice.
+FOOTER = re.compile(
+    r"ICP备|ICP证|版权所有|All Rights Reserved|Copyright\s*(?:©|\(c\)|\d)|©\s*\d{4}|许可证编号|举报电话|举报邮箱"
+    r"|网站标识码|公网安备|主办单位[:：]|承办单位[:：]|技术支持[:：]|建议使用.{0,20}浏览器",
+    re.I,
+)

@@ -33,7 +33,7 @@ DATE_RE = re.compile(
 US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
                         re.I)
 URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
-TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—+|\s[-–]\s|::)\s*")
+TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
 # Beijing time: portals print local time without an offset.
 BEIJING = "+08:00"
 # How far below the headline an unlabelled date may sit and still be the notice's date.
@@ -131,10 +131,15 @@ def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
             if not squashed_title or re.sub(r"\s+", "", value) in squashed_title:
                 return value, f"meta {name}"
     if page_title:
-        parts = [p for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+        parts = [p.strip() for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
         if parts:
-            # The headline comes first; site and channel names follow it.
-            return parts[0].strip(), "<title> without the site name"
+            # The headline is usually first, site and channel names after it; some blogs
+            # put the site first. A part that is also a line of the page is the headline.
+            page_lines = set(_page_lines(root))
+            for part in parts:
+                if part in page_lines and len(part) >= 4:
+                    return part, "<title> part shown on the page"
+            return parts[0], "<title> without the site name"
     if candidates:
         return candidates[0], "first heading"
     return None, "no title found"
@@ -219,3 +224,8 @@ def _title_line(lines: list[str], title: str | None) -> int | None:
         if len(line) >= 4 and squashed.startswith(re.sub(r"\s+", "", line)) and i > 0:
             return i
     return None
+
+
+def _page_lines(root) -> list[str]:
+    body = root.find("body")
+    return node_text(body if body is not None else root).split("\n")
