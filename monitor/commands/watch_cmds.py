@@ -1,0 +1,82 @@
+"""check, watch: one round now, or re-crawl on each site's schedule."""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from monitor.cli import archive_option, cli, config_option, emit_json, load
+from monitor.commands.crawl_cmds import describe_round
+from monitor.crawl import RECHECK_CHOICES, RoundReport, run_round
+from monitor.progress import ProgressLine
+from monitor.publish import publish_round
+
+
+def round_json(report: RoundReport) -> dict:
+    return {"sites": report.sites, "fetched": report.fetched, "extracted": report.extracted,
+            "unchanged": report.unchanged, "failed": report.failed, "changes": report.changes,
+            "change_ids": report.change_ids, "seconds": round(report.seconds, 3),
+            "interrupted": report.interrupted}
+
+
+@cli.command()
+@config_option(required=True)
+@archive_option
+@click.option("--site", "site_name", help="Only this site.")
+@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
+              help="Which known notices to re-fetch.")
+@click.option("--workers", type=click.IntRange(0, 32), default=None, help="Extraction processes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
+def check(config_path, archive_path, site_name, recheck, workers, as_json):
+    """Run one monitoring round now (what `watch` runs on schedule): crawl, detect changes,
+    send alerts, update the feed and change log. Then exit."""
+    config = load(config_path, archive_path)
+    sites = [s.name for s in config.selected(site_name)]
+    if not sites:
+        raise click.UsageError(f"{config_path}: no [[site]] tables")
+    progress = ProgressLine("checking")
+    report = run_round(config, sites, workers=workers, recheck=recheck, on_progress=progress)
+    progress.close()
+    publish_round(config, report)
+    if as_json:
+        emit_json(round_json(report))
+    else:
+        click.echo(describe_round(report))
+    if report.error:
+        click.echo(report.error, err=True)
+        raise SystemExit(1)
+
+
+@cli.command()
+@config_option(required=True)
+@archive_option
+@click.option("--site", "site_name", help="Only this site.")
+@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
+              help="Which known notices to re-fetch each round.")
+@click.option("--workers", type=click.IntRange(0, 32), default=None, help="Extraction processes.")
+@click.option("--max-rounds", type=click.IntRange(1), default=None,
+              help="Exit after this many rounds (all sites counted together); default: run until stopped.")
+def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
+    """Re-crawl each site on its `schedule` (interval or cron, with jitter) and alert on changes.
+
+    Runs until SIGINT/SIGTERM: the round in progress finishes the notice in hand, the
+    archive is closed cleanly, and the exit code is 0. Each site's first round starts now.
+    """
+    from monitor.watch import Watcher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = load(config_path, archive_path)
+    sites = list(config.selected(site_name))
+    if not sites:
+        raise click.UsageError(f"{config_path}: no [[site]] tables")
+
+    def on_round(report: RoundReport) -> None:
+        click.echo(describe_round(report), err=False)
+
+    watcher = Watcher(config, sites, max_rounds=max_rounds, workers=workers, recheck=recheck, on_round=on_round)
+    for site in sites:
+        s = site.schedule
+        when = f"cron {s.cron!r}" if s.cron else f"every {s.every_seconds:g}s"
+        click.echo(f"watching {site.name}: {when}" + (f", jitter {s.jitter_seconds:g}s" if s.jitter_seconds else ""))
+    rounds = watcher.run()
+    click.echo(f"stopped after {rounds} round(s)")

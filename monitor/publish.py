@@ -1,0 +1,35 @@
+"""After a round: tell people. Alerts, the JSON Lines change log, the Atom feed.
+
+Alert delivery failures are retried and logged by :mod:`monitor.alerts` and never raise
+here: the changes are already safe in the archive, and the feed and log are written whatever
+the alert targets do.
+"""
+from __future__ import annotations
+
+import logging
+
+from monitor.config import Config
+from monitor.crawl import RoundReport
+from storage.archive import Archive
+
+log = logging.getLogger(__name__)
+
+
+def publish_round(config: Config, report: RoundReport) -> None:
+    from monitor.alerts import deliver_changes, retry_pending
+    from monitor.changelog import append_changes, changelog_path_for
+    from monitor.feed import feed_path_for, write_feed
+
+    with Archive(config.archive) as archive:
+        try:
+            if report.change_ids:
+                append_changes(archive, changelog_path_for(config), report.change_ids)
+            write_feed(archive, feed_path_for(config))
+        except OSError as exc:
+            log.error("could not write the change log or feed: %s", exc)
+        try:
+            retry_pending(archive, config)
+            if report.change_ids:
+                deliver_changes(archive, config, report.change_ids)
+        except Exception:  # an alerting bug must not stop the watch
+            log.exception("alert delivery failed")

@@ -1,0 +1,98 @@
+"""The long-running watcher: re-crawls each site on its schedule (APScheduler 3).
+
+Each site is one job: an interval (with jitter) or a cron expression from sites.toml.
+``max_instances=1`` means two runs of one site never overlap; ``coalesce`` folds runs missed
+while the machine slept into one. A round itself runs in a child process (see
+:mod:`monitor.crawl`), so the watcher survives any number of rounds. SIGINT/SIGTERM ask the
+running rounds to finish the item in hand, then the watcher exits 0.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config import Config, SiteConfig
+from monitor.crawl import RoundReport, RoundRunner
+from monitor.publish import publish_round
+
+log = logging.getLogger(__name__)
+
+
+def trigger_for(site: SiteConfig):
+    schedule = site.schedule
+    jitter = int(schedule.jitter_seconds) or None
+    if schedule.cron:
+        return CronTrigger.from_crontab(schedule.cron, jitter=jitter)
+    return IntervalTrigger(seconds=schedule.every_seconds or 3600, jitter=jitter)
+
+
+class Watcher:
+    def __init__(self, config: Config, sites: list[SiteConfig], *, max_rounds: int | None = None,
+                 workers: int | None = None, recheck: str = "due",
+                 on_round: Callable[[RoundReport], None] | None = None) -> None:
+        self.config = config
+        self.sites = sites
+        self.max_rounds = max_rounds
+        self.workers = workers
+        self.recheck = recheck
+        self.on_round = on_round
+        self.rounds_done = 0
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._runners: set[RoundRunner] = set()
+        self.scheduler = BackgroundScheduler(
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600},
+            timezone=timezone.utc,
+        )
+
+    def run_site(self, site_name: str) -> None:
+        if self.stopping.is_set():
+            return
+        runner = RoundRunner()
+        with self._lock:
+            self._runners.add(runner)
+        try:
+            report = runner.run(self.config, [site_name], workers=self.workers, recheck=self.recheck)
+        finally:
+            with self._lock:
+                self._runners.discard(runner)
+        if report.error:
+            log.error("round of %s failed: %s", site_name, report.error)
+        publish_round(self.config, report)
+        if self.on_round:
+            self.on_round(report)
+        with self._lock:
+            self.rounds_done += 1
+            if self.max_rounds and self.rounds_done >= self.max_rounds:
+                self.stopping.set()
+
+    def stop(self, *_: object) -> None:
+        """Ask running rounds to finish the notice in hand, then stop scheduling."""
+        self.stopping.set()
+        with self._lock:
+            for runner in self._runners:
+                runner.interrupt()
+
+    def run(self) -> int:
+        now = datetime.now(timezone.utc)
+        for site in self.sites:
+            self.scheduler.add_job(self.run_site, trigger_for(site), args=[site.name], id=site.name,
+                                   name=f"crawl {site.name}", next_run_time=now)
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self.scheduler.start()
+        try:
+            while not self.stopping.wait(0.2):
+                pass
+        finally:
+            self.stop()
+            self.scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return self.rounds_done
