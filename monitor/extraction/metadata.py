@@ -36,8 +36,19 @@ URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[
 TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
 # Beijing time: portals print local time without an offset.
 BEIJING = "+08:00"
-# How far below the headline an unlabelled date may sit and still be the notice's date.
+# How far below the headline / above the body an unlabelled date may sit and still be
+# the notice's date, and how long its line may be (longer lines are prose mentioning a date).
 DATE_LINES_AFTER_TITLE = 12
+DATE_LINES_BEFORE_BODY = 10
+MAX_DATE_LINE_CHARS = 100
+# Words next to a publication date on portal, news and blog templates.
+DATE_WORDS = re.compile(r"发布时间|发布日期|发表|更新|时间|日期|来源|作者|编辑|张贴|by\s|posted", re.I)
+# Page headers show today's date with the weekday (今天是 2005年6月14日 星期二).
+TODAY_WORDS = re.compile(r"今天|今日|星期|农历|礼拜")
+LEAD_TEXT_CHARS = 30
+# Dates in lists of other stories (·标题 (2005-04-27)) and 成文日期 are not this notice's.
+LIST_ITEM = re.compile(r"^\s*[·•●◆■□▪\-]")
+WRITTEN_WORDS = re.compile(r"成文日期|成文时间|印发日期|生效日期|废止日期|截止")
 
 
 @dataclass(slots=True)
@@ -146,7 +157,7 @@ def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
 
 
 def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[str, str],
-                     url: str | None) -> Metadata:
+                     url: str | None, body_first_line: str | None = None) -> Metadata:
     """Read every field from the page's visible lines and its <meta> tags."""
     found = labelled_values(page_lines)
     first: dict[str, tuple[str, int]] = {}
@@ -155,31 +166,8 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
     notes: list[str] = []
     md = Metadata(title=title)
 
-    # published: labelled date, else a date just under the headline, else <meta>, else URL
-    title_line = _title_line(page_lines, title)
-    published = None
-    for field, value, index in found:
-        if field == "published" and (published := find_date(value)):
-            notes.append(f"date from labelled line {index}")
-            break
-    if not published and title_line is not None:
-        for line in page_lines[title_line + 1: title_line + 1 + DATE_LINES_AFTER_TITLE]:
-            if len(line) <= 80 and (published := find_date(line)):
-                notes.append("date from a line under the headline")
-                break
-    if not published:
-        for name in META_PUBLISHED:
-            if meta.get(name) and (published := find_date(meta[name])):
-                notes.append(f"date from meta {name}")
-                break
-    if not published and "written" in first:
-        published = find_date(first["written"][0])
-        notes.append("date from 成文日期")
-    if not published and url:
-        m = URL_DATE_RE.search(url)
-        if m and (published := iso_datetime_from_parts(*m.groups())):
-            notes.append("date from URL")
-    md.published = published
+    md.published, note = pick_published(page_lines, found, title, meta, url, body_first_line)
+    notes.append(note)
 
     source = first.get("source", (None, 0))[0]
     if source:
@@ -199,6 +187,72 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
     return md
 
 
+def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: str | None,
+                   meta: dict[str, str], url: str | None, body_first_line: str | None) -> tuple[str | None, str]:
+    """The notice's publication date (with time when shown), and where it came from.
+
+    A labelled 发布时间/发布日期 wins. Otherwise every date on a short line is scored by
+    the clues around it — a date word on the line (发表于, 更新, 时间), closeness below
+    the headline, closeness above the body — and the best one wins if it has any clue.
+    Then the CMS ``<meta>`` date, the 成文日期, and a date in the URL.
+    """
+    labelled = {index for field, value, index in found if field == "published" and find_date(value)}
+    title_lines = _title_lines(lines, title)
+    body_line = _line_index(lines, body_first_line)
+    best: tuple[int, int, str] | None = None
+    for i, line in enumerate(lines):
+        if len(line) > MAX_DATE_LINE_CHARS:
+            continue
+        m = DATE_RE.search(line)
+        if not m or not (value := iso_datetime(m)):
+            continue
+        if i in labelled:
+            label = next(v for f, v, k in found if k == i and f == "published" and find_date(v))
+            value = find_date(label) or value
+        score = 4 if i in labelled else (3 if DATE_WORDS.search(line) else 0)
+        if any(0 < i - t <= DATE_LINES_AFTER_TITLE for t in title_lines):
+            score += 3
+        if body_line is not None and abs(body_line - i) <= DATE_LINES_BEFORE_BODY:
+            score += 2
+        elif body_line is not None and i < body_line:
+            score += 1
+        if LIST_ITEM.match(line) or WRITTEN_WORDS.search(line) or TODAY_WORDS.search(line):
+            score -= 5
+        if i not in labelled and len(DATE_RE.sub("", line[:m.start()]).strip()) > LEAD_TEXT_CHARS:
+            score -= 2  # "<headline of another story> 2025-12-16": a list entry
+        if best is None or score > best[0]:
+            best = (score, i, value)
+    if best is not None and best[0] >= 2:
+        return best[2], f"date from line {best[1]} (clue score {best[0]})"
+    for name in META_PUBLISHED:
+        if meta.get(name) and (published := find_date(meta[name])):
+            return published, f"date from meta {name}"
+    for field, value, _ in found:
+        if field == "written" and (published := find_date(value)):
+            return published, "date from 成文日期"
+    if url:
+        m = URL_DATE_RE.search(url)
+        if m and (published := iso_datetime_from_parts(*m.groups())):
+            return published, "date from the URL"
+    return None, "no date found"
+
+
+def _title_lines(lines: list[str], title: str | None) -> list[int]:
+    if not title:
+        return []
+    squashed = re.sub(r"\s+", "", title)
+    return [i for i, line in enumerate(lines) if re.sub(r"\s+", "", line) == squashed]
+
+
+def _line_index(lines: list[str], wanted: str | None) -> int | None:
+    if not wanted:
+        return None
+    for i, line in enumerate(lines):
+        if line == wanted:
+            return i
+    return None
+
+
 def iso_datetime_from_parts(y: str, mo: str, d: str) -> str | None:
     y_, mo_, d_ = int(y), int(mo), int(d)
     if 1 <= mo_ <= 12 and 1 <= d_ <= 31:
@@ -212,18 +266,6 @@ def _first_token_run(value: str) -> str:
     value = re.split(r"[【\[]|\s{2,}", value, maxsplit=1)[0]
     return value.strip()
 
-
-def _title_line(lines: list[str], title: str | None) -> int | None:
-    if not title:
-        return None
-    squashed = re.sub(r"\s+", "", title)
-    for i, line in enumerate(lines):
-        if re.sub(r"\s+", "", line) == squashed:
-            return i
-    for i, line in enumerate(lines):
-        if len(line) >= 4 and squashed.startswith(re.sub(r"\s+", "", line)) and i > 0:
-            return i
-    return None
 
 
 def _page_lines(root) -> list[str]:
