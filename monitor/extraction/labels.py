@@ -48,6 +48,8 @@ def field_of(label: str) -> str:
 def labelled_values(lines: list[str]) -> list[tuple[str, str, int]]:
     """``(field, value, line_index)`` for every ``label：value`` found, in page order.
 
+    ``line_index`` is the line holding the value.
+
     A label whose value is empty takes the next line (the table-cell layout), unless
     that line is itself a label.
     """
@@ -61,15 +63,16 @@ def labelled_values(lines: list[str]) -> list[tuple[str, str, int]]:
             if bare and i + 1 < len(lines) and not _is_label_line(lines[i + 1]):
                 value = lines[i + 1].strip()
                 if value and len(value) <= MAX_VALUE_CHARS:
-                    found.append((field_of(bare.group(1)), value, i))
+                    found.append((field_of(bare.group(1)), value, i + 1))
             continue
         for k, m in enumerate(matches):
             end = matches[k + 1].start() if k + 1 < len(matches) else len(line)
             value = line[m.end():end].strip(" \u3000|｜丨【】[]（）()·•")
+            at = i
             if not value and k + 1 == len(matches) and i + 1 < len(lines) and not _is_label_line(lines[i + 1]):
-                value = lines[i + 1].strip()
+                value, at = lines[i + 1].strip(), i + 1
             if value and len(value) <= MAX_VALUE_CHARS:
-                found.append((field_of(m.group(1)), value, i))
+                found.append((field_of(m.group(1)), value, at))
     return found
 
 

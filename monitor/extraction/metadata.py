@@ -30,7 +30,7 @@ DATE_RE = re.compile(
     r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)\s*分?(?:\s*[:：]\s*(\d{1,2})(?!\d)\s*秒?)?)?"
 )
 # US order used by old ASP pages: 7/5/2005 9:23:57 PM
-US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
+US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
                         re.I)
 URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
 TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
@@ -46,6 +46,10 @@ DATE_WORDS = re.compile(r"发布时间|发布日期|发表|更新|时间|日期|
 # Page headers show today's date with the weekday (今天是 2005年6月14日 星期二).
 TODAY_WORDS = re.compile(r"今天|今日|星期|农历|礼拜")
 LEAD_TEXT_CHARS = 30
+DATE_WORD_WINDOW = 12
+PROSE_MARKS = re.compile(r"[，。；]")
+# A visible date with this many clues beats the <meta> date; weaker ones only follow it.
+STRONG_DATE_CLUES = 3
 # Dates in lists of other stories (·标题 (2005-04-27)) and 成文日期 are not this notice's.
 LIST_ITEM = re.compile(r"^\s*[·•●◆■□▪\-]")
 WRITTEN_WORDS = re.compile(r"成文日期|成文时间|印发日期|生效日期|废止日期|截止")
@@ -146,10 +150,12 @@ def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
         if parts:
             # The headline is usually first, site and channel names after it; some blogs
             # put the site first. A part that is also a line of the page is the headline.
-            page_lines = set(_page_lines(root))
-            for part in parts:
-                if part in page_lines and len(part) >= 4:
-                    return part, "<title> part shown on the page"
+            shown = {re.sub(r"\s+", "", line) for line in _page_lines(root)}
+            for k in range(len(parts), 0, -1):  # longest run of leading parts first
+                for run in (parts[:k], parts[-k:]):
+                    joined = page_title[page_title.find(run[0]):page_title.rfind(run[-1]) + len(run[-1])]
+                    if len(joined) >= 4 and re.sub(r"\s+", "", joined) in shown:
+                        return joined.strip(), "<title> part shown on the page"
             return parts[0], "<title> without the site name"
     if candidates:
         return candidates[0], "first heading"
@@ -203,30 +209,40 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
     for i, line in enumerate(lines):
         if len(line) > MAX_DATE_LINE_CHARS:
             continue
-        m = DATE_RE.search(line)
-        if not m or not (value := iso_datetime(m)):
+        found_date = _date_in(line)
+        if found_date is None:
             continue
+        value, start = found_date
         if i in labelled:
             label = next(v for f, v, k in found if k == i and f == "published" and find_date(v))
             value = find_date(label) or value
-        score = 4 if i in labelled else (3 if DATE_WORDS.search(line) else 0)
+        near = line[max(0, start - DATE_WORD_WINDOW):start] + line[start:][:40]
+        score = 4 if i in labelled else (3 if DATE_WORDS.search(near) else 0)
         if any(0 < i - t <= DATE_LINES_AFTER_TITLE for t in title_lines):
             score += 3
-        if body_line is not None and abs(body_line - i) <= DATE_LINES_BEFORE_BODY:
+        if body_line is not None and 0 <= body_line - i <= DATE_LINES_BEFORE_BODY:
             score += 2
-        elif body_line is not None and i < body_line:
+        elif body_line is not None and (i < body_line or 0 < i - body_line <= 2):
             score += 1
+        if PROSE_MARKS.search(line) and i not in labelled:
+            score -= 3  # a sentence that mentions a date
         if LIST_ITEM.match(line) or WRITTEN_WORDS.search(line) or TODAY_WORDS.search(line):
             score -= 5
-        if i not in labelled and len(DATE_RE.sub("", line[:m.start()]).strip()) > LEAD_TEXT_CHARS:
+        if i not in labelled and len(DATE_RE.sub("", line[:start]).strip()) > LEAD_TEXT_CHARS:
             score -= 2  # "<headline of another story> 2025-12-16": a list entry
         if best is None or score > best[0]:
             best = (score, i, value)
-    if best is not None and best[0] >= 2:
-        return best[2], f"date from line {best[1]} (clue score {best[0]})"
+    meta_date, meta_name = None, ""
     for name in META_PUBLISHED:
-        if meta.get(name) and (published := find_date(meta[name])):
-            return published, f"date from meta {name}"
+        if meta.get(name) and (meta_date := find_date(meta[name])):
+            meta_name = name
+            break
+    if best is not None and best[0] >= STRONG_DATE_CLUES:
+        return _day_month_order(best[2], lines[best[1]], meta_date), f"date from line {best[1]} (clue score {best[0]})"
+    if meta_date:
+        return meta_date, f"date from meta {meta_name}"
+    if best is not None and best[0] >= 1:
+        return best[2], f"date from line {best[1]} (weak clue score {best[0]})"
     for field, value, _ in found:
         if field == "written" and (published := find_date(value)):
             return published, "date from 成文日期"
@@ -235,6 +251,25 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
         if m and (published := iso_datetime_from_parts(*m.groups())):
             return published, "date from the URL"
     return None, "no date found"
+
+
+def _day_month_order(value: str, line: str, meta_date: str | None) -> str:
+    """Read an ambiguous a/b/yyyy date day-first when the page's <meta> date says so."""
+    if not meta_date or DATE_RE.search(line) or not US_DATE_RE.search(line):
+        return value
+    y, m, d = value[:4], value[5:7], value[8:10]
+    if int(d) <= 12 and meta_date[:10] == f"{y}-{d}-{m}":
+        return f"{y}-{d}-{m}" + value[10:]
+    return value
+
+
+def _date_in(line: str) -> tuple[str, int] | None:
+    """The first date on a line (Chinese/ISO order, else US month/day/year) and where it starts."""
+    for pattern, us in ((DATE_RE, False), (US_DATE_RE, True)):
+        for m in pattern.finditer(line):
+            if value := iso_datetime(m, us=us):
+                return value, m.start()
+    return None
 
 
 def _title_lines(lines: list[str], title: str | None) -> list[int]:
