@@ -31,6 +31,9 @@ class SiteRenderer:
     redesign_frame_name: str
     shows_index_number = False  # whether article pages print 索引号
 
+    def __init__(self) -> None:
+        self._chrome_cache: dict[tuple, tuple[str, str]] = {}
+
     # --- URL shapes -----------------------------------------------------------------------
     def list_path(self, column: str, page: int = 0) -> str:
         raise NotImplementedError
@@ -98,18 +101,29 @@ class SiteRenderer:
     def page(self, furniture: Furniture, *, title: str, meta: str, main: str, stray: str = "") -> str:
         name = self.redesign_frame_name if furniture.redesigned else self.frame_name
         others = list(furniture.other_sites.values())
+        nav, footer = self._chrome(furniture)
         return frame(name).substitute(
             title=esc(title),
             meta=meta,
             host=esc(furniture.host),
             today=furniture.today_text,
-            nav=links(self.nav_pairs(furniture), item='<li><a href="{href}">{text}</a></li>'),
+            nav=nav,
             main=main,
-            footer_links=links(self.footer_pairs(furniture), item='<a href="{href}" target="_blank">{text}</a>'),
+            footer_links=footer,
             off_site=OFF_SITE,
             stray=stray,
             other_site=(others[furniture.generation % len(others)] + "/") if others else OFF_SITE + "/",
         )
+
+    def _chrome(self, furniture: Furniture) -> tuple[str, str]:
+        """Nav and footer HTML; they change only with the churn generation, so render them once each."""
+        key = (furniture.generation, tuple(furniture.other_sites.items()))
+        cached = self._chrome_cache.get(key)
+        if cached is None:
+            nav = links(self.nav_pairs(furniture), item='<li><a href="{href}">{text}</a></li>')
+            footer = links(self.footer_pairs(furniture), item='<a href="{href}" target="_blank">{text}</a>')
+            cached = self._chrome_cache[key] = (nav, footer)
+        return cached
 
     def related_box(self, furniture: Furniture, heading: str = "相关链接") -> str:
         items = links(furniture.related_links())
