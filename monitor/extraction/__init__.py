@@ -38,9 +38,9 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     meta = read_meta(root)
     attachments = find_attachments(root, url)
     drop_invisible(root)
-    title, title_note = pick_title(root, meta)
     body_el = root.find("body")
     page_lines = node_text(body_el if body_el is not None else root).split("\n")
+    title, title_note = pick_title(root, meta, page_lines)
     best, candidates = choose_body(root, url, content_selector, title)
     first_body_line = best.text.split("\n", 1)[0] if best is not None and best.text else None
     md = extract_metadata(root, page_lines, title, meta, url, first_body_line)

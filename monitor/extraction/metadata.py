@@ -118,7 +118,7 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
+def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) -> tuple[str | None, str]:
     """The headline, and a note on where it came from."""
     page_title = ""
     for el in root.iter("title"):
@@ -150,12 +150,15 @@ def pick_title(root, meta: dict[str, str]) -> tuple[str | None, str]:
         if parts:
             # The headline is usually first, site and channel names after it; some blogs
             # put the site first. A part that is also a line of the page is the headline.
-            shown = {re.sub(r"\s+", "", line) for line in _page_lines(root)}
-            for k in range(len(parts), 0, -1):  # longest run of leading parts first
+            shown = re.sub(r"\s+", "", "".join(page_lines or ()))
+            for k in range(len(parts), 0, -1):  # most parts first; of those, the longest
+                runs = []
                 for run in (parts[:k], parts[-k:]):
-                    joined = page_title[page_title.find(run[0]):page_title.rfind(run[-1]) + len(run[-1])]
+                    joined = page_title[page_title.find(run[0]):page_title.rfind(run[-1]) + len(run[-1])].strip()
                     if len(joined) >= 4 and re.sub(r"\s+", "", joined) in shown:
-                        return joined.strip(), "<title> part shown on the page"
+                        runs.append(joined)
+                if runs:
+                    return max(runs, key=len), "<title> part shown on the page"
             return parts[0], "<title> without the site name"
     if candidates:
         return candidates[0], "first heading"
@@ -302,7 +305,3 @@ def _first_token_run(value: str) -> str:
     return value.strip()
 
 
-
-def _page_lines(root) -> list[str]:
-    body = root.find("body")
-    return node_text(body if body is not None else root).split("\n")
