@@ -1,0 +1,109 @@
+"""export: the archive's notices as JSON Lines, CSV, text files or Parquet, for research."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli import UsageError, archive_option, cli, config_option, load, open_archive
+from monitor.export import (
+    FORMATS,
+    ExportError,
+    TextOutput,
+    parse_since,
+    parse_until,
+    write_csv,
+    write_jsonl,
+    write_parquet,
+    write_txt,
+)
+from storage.export_rows import ExportFilter, count_export_rows, export_rows
+
+
+class ExportProgress:
+    """``exported N of M records`` on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __call__(self, done: int) -> None:
+        sys.stderr.write(f"\rexported {done} of {self.total} records")
+        sys.stderr.flush()
+
+    def close(self, done: int) -> None:
+        sys.stderr.write(f"\rexported {done} of {self.total} records\n")
+        sys.stderr.flush()
+
+
+def date_bound(parse):
+    def convert(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return convert
+
+
+@cli.command()
+@config_option()
+@archive_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+              help="jsonl: one JSON object per line. csv: UTF-8 with a byte-order mark, so Excel shows "
+                   "Chinese correctly; attachments as JSON text. txt: a folder tree "
+                   "site/YYYY/MM/<id>.txt (needs -o DIR). parquet: needs pyarrow "
+                   "(pip install 'portalwatch[parquet]') and -o FILE.")
+@click.option("--site", "site_name", help="Only this site.")
+@click.option("--since", callback=date_bound(parse_since), metavar="DATE",
+              help="Only versions captured on or after DATE (YYYY-MM-DD or ISO datetime, UTC).")
+@click.option("--until", callback=date_bound(parse_until), metavar="DATE",
+              help="Only versions captured on or before DATE (a date includes that whole day).")
+@click.option("--latest/--all-versions", "latest", default=True, show_default=True,
+              help="One record per notice (its newest version in the date range), or one per version.")
+@click.option("--changed-only", is_flag=True, help="Only notices that have more than one version.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="PATH",
+              help="File to write, - for stdout; a folder for txt.")
+def export(config_path, archive_path, fmt, site_name, since, until, latest, changed_only, output):
+    """Write the archive's notices for analysis: one record per notice, or per version.
+
+    Every record has url, site, title, published, source, editor, author, doc_number,
+    index_number, issuer, attachments, first_seen, last_seen, status, version, captured_at
+    and text (see docs/export.md). Streams: memory stays flat however big the archive.
+
+    \b
+    Examples:
+      portalwatch export --format csv -o notices.csv
+      portalwatch export --all-versions --changed-only --since 2024-01-01 > edits.jsonl
+      portalwatch export --format txt --site demo -o notices/
+    """
+    if fmt in ("txt", "parquet") and output == "-":
+        raise UsageError(f"--format {fmt} needs -o PATH ({'a folder' if fmt == 'txt' else 'a .parquet file'})")
+    config = load(config_path, archive_path)
+    selection = ExportFilter(site=site_name, since=since, until_before=until, all_versions=not latest,
+                             changed_only=changed_only)
+    with open_archive(config) as archive:
+        progress = ExportProgress(count_export_rows(archive, selection)) if sys.stderr.isatty() else None
+        rows = export_rows(archive, selection)
+        try:
+            if fmt == "txt":
+                written = write_txt(rows, Path(output), with_version=not latest, progress=progress)
+            elif fmt == "parquet":
+                written = write_parquet(rows, Path(output), progress=progress)
+            else:
+                out = TextOutput(output, bom=fmt == "csv", stdout=click.get_binary_stream("stdout"))
+                try:
+                    writer = write_csv if fmt == "csv" else write_jsonl
+                    written = writer(rows, out.stream, progress=progress)
+                finally:
+                    out.close()
+        except ExportError as exc:
+            raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # `portalwatch export | head`
+            sys.stderr.close()
+            return
+    if progress:
+        progress.close(written)
+    if output != "-":
+        click.echo(f"exported {written} records to {output}", err=True)
