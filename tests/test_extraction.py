@@ -1,0 +1,172 @@
+"""extract_article on small pages written like the three portal families we crawl:
+TRS (meta tags, info line, .TRS_Editor body), Hanweb /art/ policy pages (metadata
+table), and old table layouts. Metadata must be read and furniture must not reach the body."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from monitor.extraction import article_record, extract_article
+
+PARAGRAPHS = [
+    "为切实做好春节期间安全生产工作，有效防范和坚决遏制重特大事故发生，现将有关事项通知如下。",
+    "一、各地各部门要高度重视，压紧压实安全生产责任，认真开展风险隐患排查整治，确保人民群众生命财产安全。",
+    "二、要加强值班值守和应急准备，严格落实领导带班和关键岗位24小时值班制度，遇有突发情况及时报告。",
+    "三、要广泛开展安全宣传教育，普及安全常识，提高群众自防自救能力，营造良好的安全生产氛围。",
+]
+
+NAV = "".join(f'<li><a href="/col{i}/">栏目{i}</a></li>' for i in range(12))
+
+TRS_PAGE = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<meta name="ArticleTitle" content="关于做好春节期间安全生产工作的通知">
+<meta name="PubDate" content="2024-03-05 10:30:00">
+<meta name="ContentSource" content="省政府办公厅">
+<title>关于做好春节期间安全生产工作的通知_通知公告_某省人民政府门户网站</title></head>
+<body>
+<div class="header"><ul class="nav">{NAV}</ul></div>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/tzgg/">通知公告</a></div>
+<div class="article">
+  <h1>关于做好春节期间安全生产工作的通知</h1>
+  <div class="info">发布时间：2024-03-05 10:30 来源：省政府办公厅 【字体：<a href="#">大</a> <a href="#">中</a> <a href="#">小</a>】
+    浏览次数：<span id="count">1024</span></div>
+  <div class="TRS_Editor">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}
+    <p>附件：<a href="/files/P020240305.pdf">春节安全检查表.pdf</a></p>
+  </div>
+  <div class="editor">责任编辑：王小明</div>
+  <div class="tools">【<a href="javascript:window.print()">打印本页</a>】【<a href="javascript:window.close()">关闭窗口</a>】
+    分享到：<a href="#">微信</a> <a href="#">微博</a></div>
+  <div class="related"><h3>相关链接</h3><ul>
+    <li><a href="/a1.html">关于做好元旦期间安全生产工作的通知</a></li>
+    <li><a href="/a2.html">全省安全生产工作会议召开</a></li>
+    <li><a href="/a3.html">应急管理厅部署节日值守工作</a></li></ul></div>
+</div>
+<div class="footer">主办单位：某省人民政府办公厅 网站标识码：1100000001 京ICP备05070218号</div>
+</body></html>"""
+
+HANWEB_PAGE = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>某市人民政府关于印发某市数字政府建设实施方案的通知 - 某市人民政府</title></head>
+<body><div id="nav"><ul>{NAV}</ul></div>
+<table class="xxgk_table">
+<tr><td>索引号：</td><td>001008003/2024-01234</td><td>发布机关：</td><td>某市人民政府</td></tr>
+<tr><td>发文字号：</td><td>某政发〔2024〕5号</td><td>成文日期：</td><td>2024-01-10</td></tr>
+<tr><td>发布日期：</td><td>2024-01-12</td><td>主题分类：</td><td>综合政务</td></tr>
+</table>
+<div class="title">某市人民政府关于印发某市数字政府建设实施方案的通知</div>
+<div id="zoom">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div>
+<div class="print">【打印】【关闭】</div>
+</body></html>""".encode("gb18030")
+
+TABLE_PAGE = f"""<html><head><meta charset="gbk"><title>市政府召开常务会议——某市政府网</title></head>
+<body><table width="760"><tr><td width="180">
+<table>{"".join(f'<tr><td><a href="/l{i}.htm">导航链接{i}</a></td></tr>' for i in range(20))}</table>
+</td><td width="580">
+<table><tr><td><font size="4"><b>市政府召开常务会议</b></font></td></tr>
+<tr><td>2003-05-29 09:07 来源：市政府办公室</td></tr></table>
+<table><tr><td>{"<br>".join(PARAGRAPHS)}</td></tr></table>
+<table><tr><td><a href="/x.htm">返回首页</a> | <a href="/y.htm">打印此页</a></td></tr></table>
+</td></tr></table></body></html>""".encode("gbk")
+
+FURNITURE = ["字体", "大 中 小", "打印", "关闭", "分享到", "相关链接", "当前位置", "浏览次数", "1024", "ICP备",
+             "栏目", "导航链接", "元旦期间"]
+
+
+def assert_no_furniture(text: str) -> None:
+    for word in FURNITURE:
+        assert word not in text, f"{word!r} leaked into the body:\n{text}"
+
+
+def test_trs_page_metadata_from_meta_and_info_line():
+    article = extract_article(TRS_PAGE.encode("utf-8"), "http://www.example.gov.cn/tzgg/202403/t20240305_1.html")
+    assert article.title == "关于做好春节期间安全生产工作的通知"
+    assert article.published == "2024-03-05T10:30+08:00"
+    assert article.source == "省政府办公厅"
+    assert article.editor == "王小明"
+    assert article.encoding == "utf-8"
+
+
+def test_trs_page_body_keeps_paragraphs_and_drops_furniture():
+    article = extract_article(TRS_PAGE.encode("utf-8"), "http://www.example.gov.cn/tzgg/202403/t20240305_1.html")
+    lines = article.text.split("\n")
+    for paragraph in PARAGRAPHS:
+        assert paragraph in lines
+    assert_no_furniture(article.text)
+    assert article.extractor
+    assert "body from" in article.explanation
+
+
+def test_attachments_are_absolute_with_link_text():
+    article = extract_article(TRS_PAGE, "http://www.example.gov.cn/tzgg/202403/t20240305_1.html")
+    assert [(a.url, a.text) for a in article.attachments] == [
+        ("http://www.example.gov.cn/files/P020240305.pdf", "春节安全检查表.pdf")
+    ]
+
+
+def test_content_selector_picks_the_body():
+    article = extract_article(TRS_PAGE, content_selector="div.TRS_Editor")
+    assert article.extractor == "selector"
+    assert article.text.split("\n")[:4] == PARAGRAPHS
+
+
+def test_hanweb_policy_table_fields():
+    article = extract_article(HANWEB_PAGE, "http://www.example.gov.cn/art/2024/1/12/art_1_2.html")
+    assert article.index_number == "001008003/2024-01234"
+    assert article.issuer == "某市人民政府"
+    assert article.doc_number == "某政发〔2024〕5号"
+    assert article.published == "2024-01-12"  # 发布日期, not 成文日期
+    assert article.title == "某市人民政府关于印发某市数字政府建设实施方案的通知"
+    assert article.encoding == "gb18030"
+    for paragraph in PARAGRAPHS:
+        assert paragraph in article.text
+    assert_no_furniture(article.text)
+    assert "索引号" not in article.text
+
+
+def test_table_layout_page_finds_the_story_not_the_navigation():
+    article = extract_article(TABLE_PAGE)
+    assert article.text.split("\n") == PARAGRAPHS
+    assert article.title == "市政府召开常务会议"
+    assert article.published == "2003-05-29T09:07+08:00"
+    assert article.source == "市政府办公室"
+    assert article.extractor == "density"
+
+
+@pytest.mark.parametrize("html", [
+    b"", "", b"\x00\x00", "<html", "</html></body>", b"\xff\xfe", "<html><body></body></html>",
+    "<!-- 只有注释 -->", "<script>var notice = '通知';</script>", "<html><head><title></title></head></html>",
+    b"<html><body>" + b"<div>" * 5000 + b"</body></html>", b"<table><tr><td><td><td></table></table></div>",
+])
+def test_malformed_or_empty_html_gives_empty_text_without_raising(html):
+    article = extract_article(html)
+    assert article.text == ""
+    assert article.explanation
+
+
+def test_huge_page_does_not_raise():
+    html = "<html><body>" + "<p>" + "内容，" * 400_000 + "</p></body></html>"
+    article = extract_article(html)
+    assert isinstance(article.text, str)
+
+
+def test_article_record_has_the_cli_keys():
+    record = article_record(extract_article(TRS_PAGE), "page.html")
+    assert set(record) == {"file", "url", "title", "published", "source", "editor", "author", "doc_number",
+                           "index_number", "issuer", "attachments", "text", "extractor", "explanation"}
+    assert record["attachments"] == [{"url": "/files/P020240305.pdf", "text": "春节安全检查表.pdf"}]
+    json.dumps(record, ensure_ascii=False)
+
+
+def test_module_entry_prints_json_lines_and_survives_missing_files(tmp_path):
+    good = tmp_path / "notice.html"
+    good.write_text(TRS_PAGE, encoding="utf-8")
+    missing = tmp_path / "missing.html"
+    out = subprocess.run([sys.executable, "-m", "monitor.extraction", str(good), str(missing), "--explain"],
+                         capture_output=True, text=True)
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["file"] for r in records] == [str(good), str(missing)]
+    assert records[0]["title"] == "关于做好春节期间安全生产工作的通知"
+    assert records[0]["explanation"]
+    assert records[1]["error"] and records[1]["text"] == ""
