@@ -31,6 +31,10 @@ LISTING_PATTERNS = (
 )
 LISTING_RE = re.compile("|".join(f"(?:{p})" for p in LISTING_PATTERNS))
 
+# TRS list pages often build their pager in JavaScript only:
+# createPageHTML(countPage, currentPage, "index", "html") → index.html, index_1.html, ...
+TRS_PAGER_RE = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']")
+
 # Link text of "next page" buttons on portal listings.
 NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页")
 
@@ -51,6 +55,16 @@ def absolute(base: str, href: str | None) -> str | None:
         return None
     url = urldefrag(urljoin(base, href))[0]
     return url if url.startswith(("http://", "https://")) else None
+
+
+def scripted_pager_urls(base: str, html: str) -> list[str]:
+    """Listing pages named by a TRS ``createPageHTML(...)`` call, in page order."""
+    match = TRS_PAGER_RE.search(html)
+    if not match:
+        return []
+    count, _current, prefix, suffix = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+    names = [f"{prefix}.{suffix}"] + [f"{prefix}_{n}.{suffix}" for n in range(1, min(count, 1000))]
+    return [urljoin(base, name) for name in names]
 
 
 class LinkRules:

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from spiders.capture import KEPT_HEADERS, Capture
 from spiders.encoding import decode_html
-from spiders.links import LinkRules, absolute
+from spiders.links import LinkRules, absolute, scripted_pager_urls
 from spiders.plan import CrawlPlan, KnownNotice
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
@@ -95,16 +95,18 @@ class PortalSpider(scrapy.Spider):
             base = absolute(response.url, base_href) or base
         notices: list[str] = []
         requests: list[scrapy.Request] = []
-        for link in selector.css("a"):
-            url = absolute(base, link.attrib.get("href"))
+        self._requested.add(response.url)
+        links = [(absolute(base, a.attrib.get("href")), a) for a in selector.css("a")]
+        links += [(url, None) for url in scripted_pager_urls(base, text)]
+        for url, anchor in links:
             if url is None:
                 continue
             if self.rules.is_article(url):
                 if url not in notices:
                     notices.append(url)
             elif self.listing_pages_seen < self.plan.max_list_pages and url not in self._requested:
-                link_text = "".join(link.css("::text").getall())
-                if self.rules.is_listing(url, link_text):
+                link_text = "".join(anchor.css("::text").getall()) if anchor is not None else ""
+                if anchor is None or self.rules.is_listing(url, link_text):
                     self._requested.add(url)
                     self.listing_pages_seen += 1
                     requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,

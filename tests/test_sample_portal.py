@@ -25,7 +25,7 @@ ANCHOR = date(2024, 6, 30)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
@@ -82,7 +82,7 @@ def test_hanweb_lists_page_by_pagenum_query_and_by_index_n(portal):
     alias = text(portal.base_url("zhejiang") + "/col/col1229001/index_2.html", "gbk")
     articles = re.compile(r'<li><a href="(/art/[^"]+)"')
     first_links, page2_links = set(articles.findall(policy)), set(articles.findall(page2))
-    assert len(page2_links) == 20 and not (first_links & page2_links)
+    assert page2_links and not (first_links & page2_links)
     assert page2_links == set(articles.findall(alias))
     news = text(portal.list_url("zhejiang", "col1229019"), "gbk")
     assert 'href="/col/col1229019/index_2.html">下一页</a>' in news
