@@ -1,0 +1,67 @@
+"""serve: browse the archive in a web browser (Datasette, read-only)."""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+
+import click
+
+from monitor.cli import UsageError, archive_option, cli, config_option, load
+
+LOCAL_HOST_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in LOCAL_HOST_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, public: bool) -> None:
+    """Refuse to listen beyond this machine unless the user asked for it with --public."""
+    if not public and not is_loopback(host):
+        raise UsageError(
+            f"--host {host} would make the archive reachable from other machines; "
+            "add --public if that is what you want (default: 127.0.0.1)"
+        )
+
+
+@cli.command()
+@config_option()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address needs --public.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port to listen on.")
+@click.option("--public", is_flag=True,
+              help="Allow --host to be an address other machines can reach (e.g. 0.0.0.0).")
+def serve(config_path, archive_path, host, port, public):
+    """Browse the archive at http://HOST:PORT/ with Datasette, read-only.
+
+    Tables of sites, notices, captures, versions and changes, canned queries (recent
+    changes, removed notices, edits by site, notices by issuer, search) and a diff page
+    per change at /-/change/ID. Captured pages are shown as escaped text, never run.
+    """
+    check_host(host, public)
+    config = load(config_path, archive_path)
+
+    import uvicorn
+
+    from monitor.browse import archive_is_current, build_datasette
+    from storage.archive import ArchiveError
+
+    try:
+        datasette = build_datasette(config.archive)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not archive_is_current(config.archive):
+        click.echo("warning: the archive predates this portalwatch; search needs a crawl to upgrade it",
+                   err=True)
+    asyncio.run(datasette.invoke_startup())
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {config.archive} read-only at http://{shown_host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
