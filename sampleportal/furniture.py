@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from string import Template
 
@@ -57,7 +57,7 @@ def widget_day(anchor: date, generation: int) -> date:
     return anchor + timedelta(days=1 + generation)
 
 
-@lru_cache(maxsize=None)
+@cache
 def frame(name: str) -> Template:
     """A page frame from ``templates/``: header, nav and footer around ``$main``."""
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))

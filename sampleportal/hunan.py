@@ -105,7 +105,7 @@ class HunanSite(SiteRenderer):
 
     def _pager(self, listing: ListPage) -> str:
         pages, cur = listing.pages, listing.page
-        name = lambda i: "index.html" if i == 0 else f"index_{i}.html"  # noqa: E731
+        name = lambda i: "index.html" if i == 0 else f"index_{i}.html"
         plain = [f'<a href="{name(0)}">首页</a>']
         if cur > 0:
             plain.append(f'<a href="{name(cur - 1)}">上一页</a>')

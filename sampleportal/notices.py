@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sampleportal import wording
 from sampleportal.exemplars import BY_SITE as EXEMPLARS
@@ -58,7 +58,7 @@ class Notice:
     def last_modified(self) -> datetime:
         if self.modified is not None:
             return self.modified
-        return self.published.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+        return self.published.replace(tzinfo=BEIJING).astimezone(UTC)
 
     @property
     def etag(self) -> str:
@@ -163,13 +163,14 @@ def _slots(rng, profile, published, topic, measure, unit, project, issuer) -> di
         "issuer": issuer,
         "source_org": issuer,
         "area": rng.choice(profile.areas),
-        "level": rng.choice(wording.LEVELS),
+        "level": rng.choice(profile.levels),
         "upper": rng.choice(wording.UPPER),
         "gov": profile.government,
         "season": rng.choice(wording.SEASONS),
         "n": rng.randint(120, 9800),
         "n2": rng.randint(20, 600),
         "p": f"{rng.randint(600, 999) / 10:.1f}",
+        "p2": f"{rng.randint(600, 999) / 10:.1f}",
         "money": f"{rng.randint(12, 980) / 10:.1f}",
         "count": rng.randint(3, 48),
         "leader": "副省长" if profile.key != "govcn" else "国务院有关负责同志",

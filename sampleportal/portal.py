@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Self
 from urllib.parse import urlsplit
 
 from sampleportal.govcn import STRAY_HTML_CLOSE_INDEX, GovcnSite
@@ -90,7 +91,7 @@ class SamplePortal:
             server.stop()
         self._servers.clear()
 
-    def __enter__(self) -> SamplePortal:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

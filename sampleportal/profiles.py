@@ -28,6 +28,7 @@ class SiteProfile:
     doc_prefix: str  # 发文字号 prefix, e.g. 湘政办发
     government: str  # who approves a notice: 经{government}同意
     areas: tuple[str, ...]
+    levels: tuple[str, ...]  # who a notice is addressed to: 各{level}：
     phone_prefix: str
     index_prefix: str  # 索引号 organisation code
     encoding: str
@@ -48,6 +49,7 @@ PROFILES: dict[str, SiteProfile] = {
         doc_prefix="湘政办发",
         government="省人民政府",
         areas=("全省", "各市州", "长株潭地区", "湘南三市", "洞庭湖区", "全省农村地区"),
+        levels=("市州人民政府", "县市区人民政府", "省直有关单位"),
         phone_prefix="0731-8",
         index_prefix="000014349",
         encoding="utf-8",
@@ -60,6 +62,7 @@ PROFILES: dict[str, SiteProfile] = {
         doc_prefix="浙政办发",
         government="省政府",
         areas=("全省", "各设区市", "山区26县", "杭州都市圈", "全省海岛县", "全省农村地区"),
+        levels=("市、县（市、区）人民政府", "设区市人民政府", "省级有关单位"),
         phone_prefix="0571-8",
         index_prefix="002482070",
         encoding="gbk",
@@ -72,6 +75,7 @@ PROFILES: dict[str, SiteProfile] = {
         doc_prefix="国办发",
         government="国务院",
         areas=("全国", "各地区", "中西部地区", "东北地区", "全国农村地区", "各省份"),
+        levels=("省、自治区、直辖市人民政府", "有关部门", "地方人民政府"),
         phone_prefix="010-6",
         index_prefix="000014349",
         encoding="utf-8",

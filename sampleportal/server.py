@@ -199,10 +199,10 @@ class PortalHandler(BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         self.respond(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.respond(head=True)
 
     def respond(self, *, head: bool) -> None:
@@ -228,5 +228,5 @@ class PortalHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (signature from http.server)
+    def log_message(self, format: str, *args) -> None:
         """Quiet: the request log in PortalState is the record tests read."""

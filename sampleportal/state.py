@@ -13,7 +13,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from sampleportal import wording
@@ -24,7 +24,7 @@ from sampleportal.profiles import PROFILES, SITES
 REMOVAL_MODES = ("404", "410", "redirect_home", "soft404")
 FAILURE_MODES = ("500", "timeout")
 LIST_PAGE_SIZE = 20
-NUMBER_RE = re.compile(r"\d{2,}")
+NUMBER_RE = re.compile(r"(?<![\d.])\d{2,}(?![\d.年月日号])")  # a figure, not a date or decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ class PortalState:
 
     def _touch(self, notice: Notice) -> datetime:
         """Move Last-Modified forward to a whole second strictly after the previous one."""
-        now = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+        now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
         notice.modified = max(now, notice.last_modified + timedelta(seconds=1))
         return notice.modified
 

@@ -32,7 +32,6 @@ TOPICS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 AREAS = ("全省", "各市州", "长株潭地区", "湘南三市", "各县市区", "全省农村地区")
-LEVELS = ("市州人民政府", "县市区人民政府", "省直有关单位", "相关部门")
 UPPER = ("党中央、国务院", "省委、省政府", "国务院办公厅")
 
 # (issuer, short source line) for notices and news items
@@ -81,7 +80,7 @@ FACT_SENTENCES = (
     "截至{m}月{d}日，{area}累计{measure}{n}{unit}，完成年度目标任务的{p}%。",
     "各地要在{m2}月底前完成{project}摸底建档，{measure}数量不少于{n2}{unit}。",
     "{year}年{area}计划安排专项资金{money}亿元，重点支持{count}个{project}。",
-    "去年以来，{area}共督办重点问题{count}个，问题整改销号率达到{p}%。",
+    "去年以来，{area}共督办重点问题{count}个，问题整改销号率达到{p2}%。",
 )
 DUTY_SENTENCES = (
     "各地要建立健全{topic}工作台账，实行清单化管理、项目化推进，确保各项任务按时保质完成。",
@@ -96,7 +95,7 @@ CONTACT = "联系人：{name}，联系电话：{phone}。"
 
 NEWS_OPENING = "{m}月{d}日，{source_org}召开{year}年{topic}工作推进会，总结前期工作，部署下一阶段重点任务。{leader}出席会议并讲话。"
 NEWS_SENTENCES = (
-    "会议指出，今年以来，{area}{topic}工作取得积极进展，累计{measure}{n}{unit}，同比增长{p}%。",
+    "会议指出，今年以来，{area}{topic}工作取得积极进展，累计{measure}{n}{unit}，同比增长{p2}%。",
     "会议强调，要坚持问题导向，聚焦薄弱环节，以钉钉子精神抓好各项任务落实。",
     "会上，{count}个市州作了交流发言，介绍了推进{project}的经验做法。",
     "据介绍，{area}已建成{project}{n2}个，带动相关投资{money}亿元。",
