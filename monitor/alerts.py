@@ -34,8 +34,9 @@ log = logging.getLogger("portalwatch.alerts")
 # ``${NAME}`` in an alert URL: the value comes from the environment at send time.
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MASK = "***"
-# The logger every Apprise service writes to.
-APPRISE_LOGGER = "apprise"
+# Loggers whose lines can hold a URL being sent to: every Apprise service writes to "apprise";
+# urllib3 (under requests) logs each request line with its path at DEBUG.
+URL_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry")
 
 # Chat services (钉钉 DingTalk, 企业微信 WeCom, 飞书 Feishu/Lark, ...) show a message in a narrow
 # bubble and some reject long ones: keep the body short. E-mail and generic JSON/form/XML
@@ -230,10 +231,11 @@ def send_alert(
     except MissingSecret as exc:
         return False, 1, str(exc)
     mask = _MaskSecrets([*values, *_hidden_parts(url)])
-    apprise_log = logging.getLogger(APPRISE_LOGGER)
+    loggers = [logging.getLogger(name) for name in URL_LOGGERS]
     warnings = _Warnings()
-    apprise_log.addFilter(mask)
-    apprise_log.addHandler(warnings)
+    for logger in loggers:
+        logger.addFilter(mask)
+    loggers[0].addHandler(warnings)
     try:
         service = apprise.Apprise.instantiate(url)
         if service is None:
@@ -259,8 +261,9 @@ def send_alert(
             error = mask.mask("; ".join(warnings.messages) or "the service did not accept the notification")
         return False, policy.attempts, error
     finally:
-        apprise_log.removeHandler(warnings)
-        apprise_log.removeFilter(mask)
+        loggers[0].removeHandler(warnings)
+        for logger in loggers:
+            logger.removeFilter(mask)
 
 
 # -- the deliveries log ----------------------------------------------------------------------

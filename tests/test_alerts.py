@@ -54,7 +54,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def messages(self) -> list[dict]:
@@ -206,7 +206,8 @@ def test_secret_in_url_is_expanded_at_send_time_and_never_stored_or_logged(
 
 def test_redacted_target_keeps_scheme_and_host_only():
     assert redact_url("json://127.0.0.1:8080/${HOOK}") == "json://127.0.0.1:8080/***"
-    assert redact_url("dingtalk://0123456789abcdef/") == "dingtalk://***/***"
+    assert redact_url("dingtalk://0123456789abcdef/") == "dingtalk://***/"
+    assert redact_url("feishu://${HOOK_TOKEN}/${SECRET}") == "feishu://***/***"
     assert redact_url("dingtalk://${DING_TOKEN}") == "dingtalk://***"
     assert redact_url("mailtos://robot:pa55@smtp.qq.com?to=a@b.cn") == "mailtos://***@smtp.qq.com?***"
     assert redact_url("wecombot://${KEY}") == "wecombot://***"
