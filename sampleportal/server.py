@@ -13,12 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from sampleportal.behaviours import BEHAVIOUR_PREFIX, Answer, behaviour, html_answer
+from sampleportal.control import CONTROL_PREFIX, control
 from sampleportal.furniture import STATIC, Furniture, widget_day
 from sampleportal.notices import Notice
 from sampleportal.sitebase import PRIVATE_PATH, ListPage, SiteRenderer
 from sampleportal.state import PortalState
 
-ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
+ROBOTS_TXT = "User-agent: *\nDisallow: /private/\nDisallow: /_control/\n"
 # What CMSs print when a notice is withdrawn; soft-404 pages say it with status 200.
 REMOVED_TITLE = "页面不存在"
 REMOVED_MESSAGE = "该信息已删除或已过期，您访问的页面不存在。"
@@ -89,6 +90,8 @@ class SiteServer:
         if path.startswith(BEHAVIOUR_PREFIX):
             found = behaviour(path, query, self.base_url + "/")
             return found or self.not_found(visits)
+        if path.startswith(CONTROL_PREFIX):
+            return control(self.state, self.key, path[len(CONTROL_PREFIX) :], query)
         if path.startswith("/static/"):
             return self.static(path)
         if path in ("/", "/index.html", "/index.htm"):

@@ -373,6 +373,8 @@ def test_cli_serve_prints_base_urls_and_sites_toml():
         assert set(info["base_urls"]) == {"hunan", "zhejiang", "govcn"}
         assert tomllib.loads(info["sites_toml"])["site"][0]["name"] == "hunan"
         assert fetch(info["base_urls"]["govcn"] + "/zhengce/zuixin/home.htm")[0] == 200
+        added = json.loads(fetch(info["base_urls"]["govcn"] + "/_control/add")[2])
+        assert added["index"] == 30
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
@@ -382,3 +384,17 @@ def test_if_modified_since_before_an_edit_is_not_304(portal):
     notice = portal.notice("govcn", 5)
     earlier = format_datetime(notice.last_modified - timedelta(days=1), usegmt=True)
     assert fetch(notice.url, {"If-Modified-Since": earlier})[0] == 200
+
+
+def test_control_endpoints_mutate_a_portal_in_another_process(portal):
+    base = portal.base_url("hunan")
+    etag = portal.notice("hunan", 9).etag
+    status, headers, body = fetch(base + "/_control/edit?index=9")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    changes = json.loads(body)["changes"]
+    assert len(changes) == 2 and portal.notice("hunan", 9).etag != etag
+    assert fetch(base + "/_control/remove?index=9&how=410")[0] == 200
+    assert fetch(portal.article_url("hunan", 9))[0] == 410
+    assert fetch(base + "/_control/remove?index=9&how=bogus")[0] == 400
+    assert fetch(base + "/_control/nothing")[0] == 404
+    assert "Disallow: /_control/" in fetch(base + "/robots.txt")[2].decode()
