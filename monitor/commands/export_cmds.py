@@ -92,7 +92,7 @@ def export(config_path, archive_path, fmt, site_name, since, until, latest, chan
             elif fmt == "parquet":
                 written = write_parquet(rows, Path(output), progress=progress)
             else:
-                out = TextOutput(output, bom=fmt == "csv", stdout=click.get_binary_stream("stdout"))
+                out = TextOutput(output, bom=fmt == "csv")
                 try:
                     writer = write_csv if fmt == "csv" else write_jsonl
                     written = writer(rows, out.stream, progress=progress)
