@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import apprise
@@ -254,7 +254,7 @@ def send_alert(
             warnings.messages.clear()
             try:
                 ok = bool(notifier.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
-            except Exception as exc:  # a plugin bug must not stop the round
+            except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the round
                 ok, warnings.messages[:] = False, [f"{type(exc).__name__}: {exc}"]
             if ok:
                 return True, attempt, None
@@ -270,7 +270,7 @@ def send_alert(
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _record(archive: Archive, outcome: DeliveryOutcome) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.change_text import describe_change, kind_label
@@ -38,11 +38,11 @@ def feed_path_for(config: Config) -> Path:
 def atom_time(value: str | None) -> str:
     """An RFC 3339 timestamp; a naive stored time is taken as UTC, an unreadable one as now."""
     try:
-        moment = datetime.fromisoformat(value) if value else datetime.now(timezone.utc)
+        moment = datetime.fromisoformat(value) if value else datetime.now(UTC)
     except ValueError:
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat(timespec="seconds")
 
 
