@@ -94,6 +94,31 @@ def published_at(index: int, total: int, anchor: date, rng: random.Random) -> da
     return datetime.combine(day, time(8, 0)) + timedelta(minutes=minute_of_day)
 
 
+def generated_kind(site: str, index: int) -> str:
+    """Column kind of a generated (non-exemplar) notice: every third is a notice, the rest news."""
+    return "notice" if index % 3 == 0 or len(PROFILES[site].columns) == 1 else "news"
+
+
+def is_shtml(site: str, index: int) -> bool:
+    """TRS serves some articles as .shtml: every fifth generated hunan notice."""
+    return site == "hunan" and index % 5 == 4
+
+
+def locate(seed: int, site: str, index: int, total: int, anchor: date) -> Notice:
+    """Enough of generated notice ``index`` to build its URL (date, column, id), without its text.
+
+    Draws the date exactly as :func:`generate` does (first use of the same random stream).
+    """
+    profile = PROFILES[site]
+    published = published_at(index, total, anchor, random.Random(f"{seed}:{site}:{index}"))
+    kind = generated_kind(site, index)
+    return Notice(
+        site=site, index=index, docid=profile.docid_base + index, column=profile.column_for(kind).key,
+        kind=kind, title="", published=published, source="", editor="", issuer="", paragraphs=[],
+        shtml=is_shtml(site, index),
+    )
+
+
 def person(rng: random.Random) -> str:
     return rng.choice(wording.SURNAMES) + rng.choice(wording.GIVEN)
 
@@ -106,7 +131,7 @@ def generate(seed: int, site: str, index: int, total: int, anchor: date) -> Noti
     exemplars = EXEMPLARS.get(site, ())
     if index < len(exemplars):
         return _from_exemplar(site, index, published, rng)
-    kind = "notice" if index % 3 == 0 or len(profile.columns) == 1 else "news"
+    kind = generated_kind(site, index)
     column = profile.column_for(kind)
     topic, measure, unit, project = rng.choice(wording.TOPICS)
     issuer, source = rng.choice(wording.ISSUERS)
@@ -135,7 +160,7 @@ def generate(seed: int, site: str, index: int, total: int, anchor: date) -> Noti
         editor=person(rng),
         issuer=issuer,
         paragraphs=paragraphs,
-        shtml=site == "hunan" and index % 5 == 4,
+        shtml=is_shtml(site, index),
     )
     if kind == "notice":
         notice.doc_number = f"{profile.doc_prefix}〔{year}〕{rng.randint(1, 68)}号"

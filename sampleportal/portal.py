@@ -120,7 +120,9 @@ class SamplePortal:
         return self.base_url(site) + r.list_path(column or r.profile.columns[0].key, page)
 
     def article_url(self, site: str, index: int) -> str:
-        notice = self._notice(site, index)
+        notice = self.state.locate(site, index)
+        if notice is None:
+            raise IndexError(f"{site} has no notice {index} (it has {self.state.sites[site].total})")
         return self.base_url(site) + self.renderers[site].article_path(notice)
 
     def article_urls(self, site: str, *, listed_only: bool = False) -> list[str]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from sampleportal import wording
 from sampleportal.exemplars import BY_SITE as EXEMPLARS
-from sampleportal.notices import BEIJING, Notice, generate, person
+from sampleportal.notices import BEIJING, Notice, generate, generated_kind, locate, person
 from sampleportal.profiles import PROFILES, SITES
 
 REMOVAL_MODES = ("404", "410", "redirect_home", "soft404")
@@ -88,7 +88,16 @@ class PortalState:
         state = self.sites[site]
         if index >= state.generated or index < len(EXEMPLARS.get(site, ())):
             return self.notice(site, index).kind  # type: ignore[union-attr]
-        return "notice" if index % 3 == 0 or len(PROFILES[site].columns) == 1 else "news"
+        return generated_kind(site, index)
+
+    def locate(self, site: str, index: int) -> Notice | None:
+        """The notice, or for an untouched generated one just its URL-making fields (cheap)."""
+        state = self.sites[site]
+        if index in state.changed or index >= state.generated or index < len(EXEMPLARS.get(site, ())):
+            return self.notice(site, index)
+        if index < 0:
+            return None
+        return locate(self.seed, site, index, state.generated, self.anchor)
 
     def listing(self, site: str, column: str) -> list[int]:
         """Indexes listed in ``column``, newest first (added notices on top)."""
