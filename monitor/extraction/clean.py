@@ -27,6 +27,9 @@ _RELATED_HEADING = re.compile(r"^[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")
 # the word 评论 (a commentary column) keeps its text.
 COMMENT_CUT_AFTER = 0.3
 COMMENT_CUT_CHARS = 150
+# A bare date line within the first lines is the info line's date; at the end of a
+# document it is the date under the signature and stays.
+DATE_LINE_HEAD = 3
 # A bare date line (the info line's date on a line of its own) is furniture.
 _DATE_ONLY = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
                         r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*[\])）】]?")
@@ -60,7 +63,8 @@ def strip_furniture(text: str, title: str | None = None) -> str:
         if FOOTER.search(line) and len(line) < 200:
             continue
         rest = _DATE_ONLY.sub("", line, count=1).strip()
-        if not rest or is_info_line(rest):
+        if (not rest and len(out) < DATE_LINE_HEAD) or (rest and rest != line and is_info_line(rest)) \
+                or is_info_line(line):
             continue
         if line in ("打印", "关闭", "收藏", "分享", "【】", "[]", "|", "大 中 小", "大中小"):
             continue

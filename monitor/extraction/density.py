@@ -18,6 +18,7 @@ from monitor.extraction.dom import BLOCK_TAGS, tag_of
 
 # Sentence punctuation of Chinese prose (full-width), plus the ASCII ones used in text.
 PROSE_PUNCTUATION = frozenset("，。；：！？、“”‘’（）《》…—,.;:!?")
+SENTENCE_ENDS = ("。", "！", "？")
 # A block this long is prose even without punctuation (a headline-free paragraph).
 LONG_BLOCK = 60
 # Weights: a link character costs more than a prose character earns, because menus
@@ -31,9 +32,10 @@ class BlockStats:
     prose: int = 0  # non-space characters outside links
     links: int = 0  # non-space characters inside <a>
     punctuation: int = 0
+    sentence: bool = False  # ends like a sentence (。！？): prose however short, e.g. 特此通告。
 
     def value(self) -> float:
-        if self.prose >= 8 and (self.punctuation or self.prose >= LONG_BLOCK):
+        if self.prose >= 8 and (self.punctuation or self.prose >= LONG_BLOCK) or self.sentence:
             return self.prose - LINK_COST * self.links
         return -LABEL_COST * self.prose - LINK_COST * self.links
 
@@ -47,6 +49,7 @@ def _count(text: str, stats: BlockStats, in_link: bool) -> None:
     else:
         stats.prose += n
         stats.punctuation += sum(1 for ch in text if ch in PROSE_PUNCTUATION)
+        stats.sentence = text.rstrip().endswith(SENTENCE_ENDS)
 
 
 @dataclass(slots=True)
@@ -114,6 +117,7 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
     run = _best_child_run(root, scores_all)
     if run is not None and run[0] > best.score:
         score, parent, start, end = run
+        end = _extend_over_closing_blocks(parent, end, prose_of, links_of)
         wrapper = parent.makeelement("div", {})
         for child in parent[start:end + 1]:
             wrapper.append(copy.deepcopy(child))  # deepcopy keeps each child's tail text
@@ -121,6 +125,26 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
         links = sum(links_of[c] for c in parent[start:end + 1])
         return DensityPick(wrapper, score, prose, links, f"children {start}-{end} of <{tag_of(parent)}>")
     return best
+
+
+# After the last paragraph of a notice come its closing lines — 特此通告。, the issuing
+# office, the date — and data tables; they are short or unpunctuated, so the run stops
+# before them. Following siblings without links are taken back in.
+CLOSING_SIBLINGS = 6
+CLOSING_BLOCK_CHARS = 40
+
+
+def _extend_over_closing_blocks(parent, end: int, prose_of: dict, links_of: dict) -> int:
+    for offset in range(1, CLOSING_SIBLINGS + 1):
+        if end + 1 >= len(parent):
+            break
+        sibling = parent[end + 1]
+        if links_of.get(sibling, 0) or not isinstance(sibling.tag, str):
+            break
+        if tag_of(sibling) != "table" and prose_of.get(sibling, 0) > CLOSING_BLOCK_CHARS:
+            break
+        end += 1
+    return end
 
 
 def _best_child_run(root, scores: dict) -> tuple[float, object, int, int] | None:
