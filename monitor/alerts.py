@@ -306,7 +306,15 @@ def _deliver(
     report: DeliveryReport,
     policy: RetryPolicy,
     environ: Mapping[str, str] | None,
+    failing: dict[str, int],
 ) -> None:
+    """Send one change to ``targets`` and record each outcome.
+
+    ``failing`` maps the label of a target that already failed in this call to the change it
+    failed on: such a target is not tried again now (a dead webhook would otherwise cost
+    every change its timeouts and backoff) but recorded as failed, so the next
+    :func:`retry_pending` sends it.
+    """
     try:
         change = archive.change(change_id)
     except ArchiveError:
@@ -323,15 +331,23 @@ def _deliver(
         report.skipped += 1
         return
     for target in targets:
-        ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
+        if target.label in failing:
+            ok, attempts = False, 0
+            error = f"not tried: the target failed for change #{failing[target.label]} earlier in this run"
+        else:
+            ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
+            if not ok:
+                failing[target.label] = change_id
         outcome = DeliveryOutcome(change_id, target.label, ok, attempts, error)
         _record(archive, outcome)
         report.outcomes.append(outcome)
         if ok:
             log.info("alert for change #%s sent to %s", change_id, target.label)
-        else:
+        elif attempts:
             log.warning("alert for change #%s to %s failed after %s attempt(s): %s; will retry next round",
                         change_id, target.label, attempts, error)
+        else:
+            log.info("alert for change #%s to %s deferred to the next round: %s", change_id, target.label, error)
 
 
 def deliver_changes(
@@ -348,6 +364,7 @@ def deliver_changes(
     the same change is harmless. Returns at once when no alert target is configured at all.
     """
     report = DeliveryReport()
+    failing: dict[str, int] = {}
     if not change_ids or not (config.alerts or any(site.alerts for site in config.sites)):
         return report
     for change_id in change_ids:
@@ -357,7 +374,7 @@ def deliver_changes(
             site = None
         targets = targets_for(config, site)
         if targets:
-            _deliver(archive, change_id, targets, report, policy, environ)
+            _deliver(archive, change_id, targets, report, policy, environ, failing)
     return report
 
 
@@ -370,6 +387,7 @@ def retry_pending(
 ) -> DeliveryReport:
     """Send again every delivery whose last attempt failed, if its target is still configured."""
     report = DeliveryReport()
+    failing: dict[str, int] = {}
     pending = pending_deliveries(archive)
     if not pending:
         return report
@@ -387,5 +405,5 @@ def retry_pending(
             if label not in configured:
                 log.info("not retrying change #%s to %s: the target is no longer configured", change_id, label)
         if targets:
-            _deliver(archive, change_id, targets, report, policy, environ)
+            _deliver(archive, change_id, targets, report, policy, environ, failing)
     return report

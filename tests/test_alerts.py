@@ -167,6 +167,24 @@ def test_failing_target_is_retried_recorded_and_delivered_by_retry_pending(tmp_p
     assert len(receiver.requests) == 7
 
 
+def test_a_dead_target_costs_one_round_of_retries_not_one_per_change(tmp_path, receiver):
+    archive, first = edited_archive(tmp_path)
+    page = archive.page_state(URL)
+    with archive.transaction():
+        second = archive.add_change(page.id, "removed", detected_at="2024-05-03T09:00:00+08:00",
+                                    from_version_id=page.current_version_id, note="HTTP 410")
+    config = config_with(tmp_path, [f"json://127.0.0.1:{receiver.port}/hook"])
+    receiver.status = 503
+
+    report = deliver_changes(archive, config, [first, second], policy=FAST)
+
+    assert report.failed == 2 and len(receiver.requests) == 3
+    assert [(row[0], row[2], row[3]) for row in deliveries(archive)] == [(first, 3, 0), (second, 0, 0)]
+    receiver.status = 200
+    assert retry_pending(archive, config, policy=FAST).delivered == 2
+    assert [m["title"][:4] for m in receiver.messages()[3:]] == ["【修改】", "【删除】"]
+
+
 def test_delivering_a_change_twice_sends_it_once(tmp_path, receiver):
     archive, change_id = edited_archive(tmp_path)
     config = config_with(tmp_path, [f"json://127.0.0.1:{receiver.port}/hook"])
