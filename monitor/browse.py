@@ -412,7 +412,7 @@ def _ours(datasette: Datasette) -> bool:
 
 # -- content security policy ---------------------------------------------------------------
 
-_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
 # Datasette's table.html sets DATASETTE_ALLOW_FACET to one of these two values.
 _ALLOW_FACET_VALUES = ("true", "false")
 
@@ -433,7 +433,9 @@ def inline_script_hashes(datasette: Datasette) -> list[str]:
             if "src=" in match.group("attrs") or "{{ body_script" in match.group("body"):
                 continue
             for value in _ALLOW_FACET_VALUES:
-                body = env.from_string(match.group("body")).render(datasette_allow_facet=value)
+                # The sentinel keeps Jinja from dropping the body's trailing newline.
+                body = env.from_string(match.group("body") + "\x00").render(datasette_allow_facet=value)
+                body = body.removesuffix("\x00")
                 digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
                 hashes.add(f"'sha256-{digest}'")
     return sorted(hashes)
@@ -486,7 +488,7 @@ def render_cell(row, value, column, table, database, datasette):
     """Link changes to their diff page: ``kind`` in the changes table, ``change_id`` in queries."""
     if not _ours(datasette) or database != DATABASE_NAME:
         return None
-    if table == "changes" and column == "kind" and "id" in row.keys():
+    if table == "changes" and column == "kind":
         change_id = row["id"]
     elif table is None and column == "change_id" and isinstance(value, int):
         change_id = value
