@@ -31,11 +31,13 @@ READER_NUMBER = re.compile(r"您?是本[文帖页]第\s*\d+\s*[个位名](?:阅�
 # Comment widgets under blog and news posts: the body ends where they start (发表评论,
 # 共 3 篇评论, "# re:" replies of .Text blogs, 网友评论).
 COMMENT_START = re.compile(
-    r"^(?:(?:网友|读者|最新|热门|全部|精彩)?评论(?:\s*[（(]\s*\d+\s*[)）])?\s*[:：]?$"
+    r"^(?:网友|读者|最新|热门|全部|精彩)?评论(?:\s*[（(]\s*\d+\s*[)）])?\s*[:：]?$"
     r"|(?:发表|我要|查看|所有|全部|网友)评论"
-    r"|共\s*\d+\s*[篇条个]评论"
+    r"|共\s*\d+\s*[篇条个件]评论"
     r"|已有\s*\d+\s*[人条位件篇](?:参与)?评论"
-    r"|#\s*re\s*[:：])"
+    r"|^#\s*re\s*[:：]"
+    # Copyright and reposting notices placed under the story: the body ends there too.
+    r"|^[【\[]?(?:反侵权公告|版权声明|免责声明|郑重声明|特别声明)[】\]]?\s*[:：]?"
 )
 # Boxes of links to other notices placed after the body (相关阅读 / 相关链接 ...).
 RELATED_HEADINGS = ("相关阅读", "相关链接", "相关新闻", "相关文章", "相关报道", "相关稿件", "延伸阅读", "热点推荐", "推荐阅读", "热门推荐", "猜你喜欢")
@@ -48,6 +50,7 @@ PAGER = re.compile(r"^(?:上一篇|下一篇|上一条|下一条)\s*[:：]?")
 # mainland site must show; they are never part of a notice.
 FOOTER = re.compile(
     r"ICP备|ICP证|版权所有|All Rights Reserved|Copyright\s*(?:©|\(c\)|\d)|©\s*\d{4}|许可证编号|举报电话|举报邮箱"
-    r"|网站标识码|公网安备|主办单位[:：]|承办单位[:：]|技术支持[:：]|建议使用.{0,20}浏览器",
+    r"|网站标识码|公网安备|主办单位[:：]|承办单位[:：]|技术支持[:：]|建议使用.{0,20}浏览器"
+    r"|禁止(?:商业)?转载|转载申请|未经(?:书面)?(?:许可|授权)[，,]?不得(?:转载|复制)",
     re.I,
 )
