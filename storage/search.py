@@ -232,16 +232,50 @@ def _search_indexed(conn, long_terms, short_terms, site, since, limit) -> list[S
 
 
 def _indexed_snippet(conn: sqlite3.Connection, match: str, version_id: int) -> str:
-    """FTS5's snippet of the body; of the title when only the title matched."""
-    for column in (1, 0):
+    """FTS5's snippet of the body (of the title when only the title matched), in the script
+    the notice is written in."""
+    row = None
+    for column, name in ((1, "text"), (0, "title")):
         row = conn.execute(
-            f"SELECT snippet(versions_fts, {column}, ?, ?, ?, {SNIPPET_TOKENS}) FROM versions_fts"
-            " WHERE versions_fts MATCH ? AND rowid = ?",
+            f"SELECT snippet(versions_fts, {column}, ?, ?, ?, {SNIPPET_TOKENS}), v.{name}"
+            " FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid"
+            " WHERE versions_fts MATCH ? AND versions_fts.rowid = ?",
             (HIGHLIGHT_START, HIGHLIGHT_END, ELLIPSIS, match, version_id),
         ).fetchone()
         if row and HIGHLIGHT_START in row[0]:
-            return row[0]
-    return row[0] if row else ""
+            break
+    return in_original_script(row[0], row[1] or "") if row else ""
+
+
+def in_original_script(snippet: str, original: str) -> str:
+    """The snippet (cut from the folded, Simplified text) with the original's characters.
+
+    Folding maps one character to one, so the snippet's span in the folded text is the
+    same span in the original. Falls back to the folded snippet if it cannot be placed.
+    """
+    folded = to_simplified(original)
+    plain = snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+    if len(folded) != len(original):
+        return snippet
+    for lead in (1, 0) if plain.startswith(ELLIPSIS) else (0,):
+        for trail in (1, 0) if plain.endswith(ELLIPSIS) else (0,):
+            core = plain[lead: len(plain) - trail]
+            at = folded.find(core)
+            if core and at >= 0:
+                return _respell(snippet, original, at, lead, len(core))
+    return snippet
+
+
+def _respell(snippet: str, original: str, at: int, lead: int, length: int) -> str:
+    out, seen = [], 0  # seen: non-marker characters of the snippet passed so far
+    for char in snippet:
+        if char in (HIGHLIGHT_START, HIGHLIGHT_END):
+            out.append(char)
+            continue
+        inside = lead <= seen < lead + length
+        out.append(original[at + seen - lead] if inside else char)
+        seen += 1
+    return "".join(out)
 
 
 def _search_like(conn, terms, site, since, limit) -> list[SearchHit]:
@@ -249,8 +283,8 @@ def _search_like(conn, terms, site, since, limit) -> list[SearchHit]:
     (version ids grow with version numbers), so the scan can stop after ``limit`` notices."""
     where, params = _filters(site, since)
     sql = (
-        "SELECT v.id, v.page_id, p.url, s.name, v.title, v.published, v.number, v.created_at, f.text,"
-        " f.title FROM versions_fts f JOIN versions v ON v.id = f.rowid"
+        "SELECT v.id, v.page_id, p.url, s.name, v.title, v.published, v.number, v.created_at, v.text"
+        " FROM versions_fts f JOIN versions v ON v.id = f.rowid"
         " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id WHERE "
         + " AND ".join([_LIKE_SQL] * len(terms) + where)
         + " ORDER BY f.rowid DESC"
@@ -259,11 +293,11 @@ def _search_like(conn, terms, site, since, limit) -> list[SearchHit]:
     hits: list[SearchHit] = []
     seen: set[int] = set()
     for row in _rows(conn.execute(sql, [*like_params, *params])):
-        _vid, page_id, url, site_name, title, published, number, created_at, text, folded_title = row
+        _vid, page_id, url, site_name, title, published, number, created_at, text = row
         if page_id in seen:
             continue
         seen.add(page_id)
-        snippet = manual_snippet(text, terms) or manual_snippet(folded_title, terms)
+        snippet = manual_snippet(text, terms) or manual_snippet(title or "", terms)
         hits.append(SearchHit(url, site_name, title, published, number, created_at, snippet, None))
         if len(hits) >= limit:
             break
@@ -277,11 +311,14 @@ def _rows(cursor: sqlite3.Cursor, size: int = 200) -> Iterator[tuple]:
 
 
 def manual_snippet(text: str, terms: list[str], context: int = LIKE_CONTEXT) -> str:
-    """Text around the first occurrence of any term, every term occurrence marked.
+    """Text around the first occurrence of any (Simplified) term, every occurrence marked.
 
-    Matching ignores ASCII case, like ``LIKE`` does. Returns "" when no term occurs.
+    Matching is on the folded text and ignores ASCII case, like ``LIKE`` does; the snippet
+    keeps the original script. Returns "" when no term occurs.
     """
-    lowered = text.lower()
+    lowered = to_simplified(text).lower()
+    if len(lowered) != len(text):  # a rare character whose lower case is longer
+        text = lowered
     needles = [t.lower() for t in terms if t]
     found = [i for i in (lowered.find(n) for n in needles) if i >= 0]
     if not found:

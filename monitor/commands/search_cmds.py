@@ -80,7 +80,7 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
     marks = (ANSI_BOLD, ANSI_RESET) if sys.stdout.isatty() else PLAIN_MARKS
     for n, hit in enumerate(hits, 1):
         click.echo(describe(n, hit, marks))
-    click.echo(f"{len(hits)} notices" + (" (more with --limit)" if len(hits) == limit else ""))
+    click.echo(f"{len(hits)} notice{'' if len(hits) == 1 else 's'}" + (" (more with --limit)" if len(hits) == limit else ""))
 
 
 def describe(n: int, hit: SearchHit, marks: tuple[str, str]) -> str:
