@@ -14,7 +14,7 @@ from monitor.extraction.dom import drop_invisible, node_text, parse_document
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
 from spiders.encoding import decode_html
 
-__all__ = ["extract_article", "article_record"]
+__all__ = ["article_record", "extract_article"]
 
 
 def extract_article(html: bytes | str, url: str | None = None, *, content_type: str | None = None,

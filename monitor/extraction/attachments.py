@@ -9,7 +9,7 @@ from monitor.article import Attachment
 # Extensions of documents that portals attach to notices (ofd: China's fixed-layout format,
 # wps/et: Kingsoft Office).
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx", "txt")
-_EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.I)
+_EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.IGNORECASE)
 
 
 def find_attachments(root, base_url: str | None) -> tuple[Attachment, ...]:

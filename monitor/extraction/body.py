@@ -75,9 +75,7 @@ def prune_link_boxes(node) -> None:
             continue
         link_chars = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
         heading_related = bool(_RELATED.match(el.text_content()))
-        if heading_related and link_chars / len(text) > 0.3:
-            el.drop_tree()
-        elif link_chars / len(text) > 0.8 and len(list(el.iter("a"))) >= 3:
+        if heading_related and link_chars / len(text) > 0.3 or link_chars / len(text) > 0.8 and len(list(el.iter("a"))) >= 3:
             el.drop_tree()
 
 

@@ -103,9 +103,9 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
         scores_all[el] = subtotal
         prose_of[el] = sub_prose
         links_of[el] = sub_links
-        if best is None or subtotal > best.score:  # deepest of equals wins
-            if tag not in ("html", "body") and subtotal > 0:
-                best = DensityPick(el, subtotal, sub_prose, sub_links)
+        # deepest of equals wins
+        if (best is None or subtotal > best.score) and tag not in ("html", "body") and subtotal > 0:
+            best = DensityPick(el, subtotal, sub_prose, sub_links)
         if totals:
             totals[-1] += subtotal
             prose_tot[-1] += sub_prose

@@ -17,16 +17,14 @@ from monitor.extraction.furniture import INVISIBLE_TAGS
 # Bigger pages are cut: no real notice is this long, and lxml time grows with size.
 MAX_HTML_CHARS = 3_000_000
 
-_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_END_TAGS = re.compile(r"</\s*(?:html|body)\s*>", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
 
 # Elements that start a new line when a reader sees the page.
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote center dd details dialog div dl dt fieldset figcaption figure footer "
-    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead tfoot tr td th "
-    "ul caption body html title".split()
+    ["address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "body", "html", "title"]
 )
 
 

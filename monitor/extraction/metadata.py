@@ -31,7 +31,7 @@ DATE_RE = re.compile(
 )
 # US order used by old ASP pages: 7/5/2005 9:23:57 PM
 US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
-                        re.I)
+                        re.IGNORECASE)
 URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
 TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
 # Beijing time: portals print local time without an offset.
@@ -42,7 +42,7 @@ DATE_LINES_AFTER_TITLE = 12
 DATE_LINES_BEFORE_BODY = 10
 MAX_DATE_LINE_CHARS = 100
 # Words next to a publication date on portal, news and blog templates.
-DATE_WORDS = re.compile(r"发布时间|发布日期|发表|更新|时间|日期|来源|作者|编辑|张贴|by\s|posted", re.I)
+DATE_WORDS = re.compile(r"发布时间|发布日期|发表|更新|时间|日期|来源|作者|编辑|张贴|by\s|posted", re.IGNORECASE)
 # Page headers show today's date with the weekday (今天是 2005年6月14日 星期二).
 TODAY_WORDS = re.compile(r"今天|今日|星期|农历|礼拜")
 LEAD_TEXT_CHARS = 30
