@@ -13,6 +13,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]|[^\W_]+")
 def bigram_f1(pred: str, truth: str) -> float:
     def grams(text: str) -> Counter:
         toks = [t.lower() for t in TOKEN.findall(unicodedata.normalize("NFKC", text or ""))]
-        return Counter(zip(toks, toks[1:])) if len(toks) >= 2 else Counter(toks)
+        return Counter(pairwise(toks)) if len(toks) >= 2 else Counter(toks)
 
     p, t = grams(pred), grams(truth)
     if not t:

@@ -22,7 +22,7 @@ def extract_article(html: bytes | str, url: str | None = None, *, content_type: 
     """Body and metadata of one notice page. Never raises on bad input."""
     try:
         return _extract(html, url, content_type, content_selector)
-    except Exception as exc:  # a bug or a pathological page must not stop a crawl
+    except Exception as exc:  # noqa: BLE001 - a bug or a pathological page must not stop a crawl
         return Article(url=url, explanation=f"extraction failed: {type(exc).__name__}: {exc}")
 
 

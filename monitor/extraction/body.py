@@ -92,7 +92,7 @@ def trafilatura_candidate(root, url: str | None, link_texts: set[str], title: st
     try:
         text = trafilatura.extract(copy.deepcopy(root), url=url, fast=True, include_comments=False,
                                    include_tables=True, deduplicate=False)
-    except Exception as exc:  # trafilatura raises assorted errors on odd trees
+    except Exception as exc:  # noqa: BLE001 - trafilatura raises assorted errors on odd trees
         return Candidate("trafilatura", "", 0.0, f"trafilatura failed: {exc!r}")
     if not text:
         return None
@@ -108,7 +108,7 @@ def choose_body(root, url: str | None, content_selector: str | None = None,
     if content_selector:
         try:
             matched = root.cssselect(content_selector)
-        except Exception as exc:  # bad selector syntax
+        except Exception as exc:  # noqa: BLE001 - cssselect raises several error types on bad syntax
             matched = []
             candidates.append(Candidate("selector", "", 0.0, f"selector {content_selector!r} invalid: {exc}"))
         if matched:

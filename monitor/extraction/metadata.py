@@ -142,9 +142,9 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
     if agreeing:
         return max(agreeing, key=len), "heading agreeing with <title>"
     for name in META_TITLE[1:3]:
-        if value := _clean(meta.get(name)):
-            if not squashed_title or re.sub(r"\s+", "", value) in squashed_title:
-                return value, f"meta {name}"
+        value = _clean(meta.get(name))
+        if value and (not squashed_title or re.sub(r"\s+", "", value) in squashed_title):
+            return value, f"meta {name}"
     if page_title:
         parts = [p.strip() for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
         if parts:
