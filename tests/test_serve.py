@@ -259,6 +259,18 @@ def test_read_connections_refuse_writes_too(datasette):
     assert rows[0][0] == 1
 
 
+def test_changes_written_while_serving_show_up(datasette, built):
+    """Read-only, not immutable: a crawl may write the archive while it is served."""
+    assert len(get(datasette, "/archive/changes.json?_shape=array").json()) == 3
+    writer = Archive(built.path)
+    with writer.transaction():
+        page = writer.page_state(NOTICE_URL)
+        new_id = writer.add_change(page.id, "delisted", detected_at="2024-03-04T08:00:00+08:00")
+    writer.close()
+    assert [r["change_id"] for r in get(datasette, "/archive/recent_changes.json?_shape=array").json()][0] == new_id
+    assert get(datasette, f"/-/change/{new_id}").status_code == 200
+
+
 # -- metadata, links and canned queries ------------------------------------------------------------
 
 

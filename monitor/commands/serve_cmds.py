@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 
 import click
 
@@ -62,6 +63,24 @@ def serve(config_path, archive_path, host, port, public):
         click.echo("warning: the archive predates this portalwatch; search needs a crawl to upgrade it",
                    err=True)
     asyncio.run(datasette.invoke_startup())
+    listening = bind(host, port)
+    bound_port = listening.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving {config.archive} read-only at http://{shown_host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    click.echo(f"Serving {config.archive} read-only at http://{shown_host}:{bound_port}/ (Ctrl-C to stop)")
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning"))
+    server.run(sockets=[listening])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Listen before saying so: a busy port is a clear error, and --port 0 shows the real port."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port or --host"
+        ) from None
+    listening.set_inheritable(True)
+    return listening
