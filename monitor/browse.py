@@ -483,18 +483,31 @@ def change_url(datasette: Datasette, change_id: int) -> str:
     return datasette.urls.path(f"/-/change/{int(change_id)}")
 
 
+# Columns holding a versions.id without a declared foreign key: linked to the version's row.
+VERSION_ID_COLUMNS = {
+    ("changes", "from_version_id"),
+    ("changes", "to_version_id"),
+    ("pages", "current_version_id"),
+    ("captures", "version_id"),
+    (None, "version_id"),
+}
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Link changes to their diff page: ``kind`` in the changes table, ``change_id`` in queries."""
+    """Link changes to their diff page (``kind`` in the changes table, ``change_id`` in
+    queries) and version ids to the version's row."""
     if not _ours(datasette) or database != DATABASE_NAME:
         return None
     if table == "changes" and column == "kind":
-        change_id = row["id"]
+        href = change_url(datasette, row["id"])
     elif table is None and column == "change_id" and isinstance(value, int):
-        change_id = value
+        href = change_url(datasette, value)
+    elif (table, column) in VERSION_ID_COLUMNS and isinstance(value, int):
+        href = datasette.urls.row(DATABASE_NAME, "versions", str(value))
     else:
         return None
-    return markupsafe.Markup('<a href="{}">{}</a>').format(change_url(datasette, change_id), value)
+    return markupsafe.Markup('<a href="{}">{}</a>').format(href, value)
 
 
 @hookimpl

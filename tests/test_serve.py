@@ -9,6 +9,7 @@ import asyncio
 import base64
 import hashlib
 import re
+import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +268,8 @@ def test_changes_written_while_serving_show_up(datasette, built):
         page = writer.page_state(NOTICE_URL)
         new_id = writer.add_change(page.id, "delisted", detected_at="2024-03-04T08:00:00+08:00")
     writer.close()
-    assert [r["change_id"] for r in get(datasette, "/archive/recent_changes.json?_shape=array").json()][0] == new_id
+    newest = get(datasette, "/archive/recent_changes.json?_shape=array").json()[0]
+    assert newest["change_id"] == new_id and newest["kind"] == "delisted"
     assert get(datasette, f"/-/change/{new_id}").status_code == 200
 
 
@@ -313,6 +315,13 @@ def test_changes_table_links_each_kind_to_its_diff_page(datasette, built):
     page = get(datasette, "/archive/changes").text
     assert f'<a href="/-/change/{built.edit_id}">edited</a>' in page
     assert f'<a href="/-/change/{built.removed_id}">removed</a>' in page
+
+
+def test_version_ids_link_to_the_version(datasette, built):
+    page = get(datasette, "/archive/changes").text
+    assert '<td class="col-from_version_id type-int"><a href="/archive/versions/1">1</a></td>' in page
+    search = get(datasette, "/archive/search?q=王科长").text
+    assert '<a href="/archive/versions/2">2</a>' in search
 
 
 def test_recent_changes_lists_newest_first_with_links(datasette, built):
@@ -375,6 +384,16 @@ def test_serve_without_an_archive_fails(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--archive", str(tmp_path / "missing.db")])
     assert result.exit_code == 1
     assert "no archive" in result.output
+
+
+def test_serve_on_a_busy_port_fails_clearly(built):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--archive", str(built.path), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
