@@ -11,9 +11,16 @@ characters in pure Python (hours for a large archive), so folding uses a one-to-
 character table built once from OpenCC's own ``TSCharacters`` dictionary and applied with
 :meth:`str.translate` (about 40 times faster, and it keeps every character at its offset).
 Index and query go through the same table, so they always agree.
+
+Snippets are cut in Python from the original text around the first match (folding keeps
+every character at its offset, so the match found in the folded text is at the same place
+in the original). FTS5's own ``snippet()`` re-reads the phrase's doclists for every row it
+is asked about, 0.5-3 ms per hit on a common phrase; this costs microseconds and shows the
+notice in the script it was written in.
 """
 from __future__ import annotations
 
+import heapq
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,10 +43,8 @@ ELLIPSIS = "…"
 TRIGRAM = 3
 # Title matches weigh more than body matches in bm25 (columns: title, text).
 TITLE_WEIGHT, TEXT_WEIGHT = 3.0, 1.0
-# Tokens (≈ characters, for trigrams) of context in a snippet.
-SNIPPET_TOKENS = 40
-# Characters of context either side of the first hit in a LIKE-fallback snippet.
-LIKE_CONTEXT = 30
+# Characters of context before the first match in a snippet (twice that after it).
+SNIPPET_CONTEXT = 30
 REINDEX_BATCH = 2000
 
 
@@ -119,8 +124,8 @@ def rebuild_index(archive: Archive, progress: Callable[[int, int], None] | None 
 class SearchHit:
     """One notice that matches, shown through its latest matching version.
 
-    ``snippet`` is Simplified text around the match, with matches between
-    :data:`HIGHLIGHT_START` and :data:`HIGHLIGHT_END`.
+    ``snippet`` is the notice's text around the first match, in its own script, with
+    matches between :data:`HIGHLIGHT_START` and :data:`HIGHLIGHT_END`.
     """
 
     url: str
@@ -200,82 +205,45 @@ def _filters(site: str | None, since: str | None) -> tuple[list[str], list[objec
 
 
 def _search_indexed(conn, long_terms, short_terms, site, since, limit) -> list[SearchHit]:
+    """bm25 over every matching version, then each notice's latest matching version.
+
+    The per-notice pick and the top-``limit`` selection run in Python over one pass of the
+    matches: cheaper than a window function and a sort of every match in SQL.
+    """
     match = " AND ".join(_phrase(t) for t in long_terms)
     like_sql = "".join(f" AND {_LIKE_SQL}" for _ in short_terms)
     like_params = [p for t in short_terms for p in (_like(t), _like(t))]
     where, params = _filters(site, since)
-    sql = f"""
-        WITH hits AS (
-            SELECT f.rowid AS version_id, bm25(versions_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS score
-            FROM versions_fts f WHERE versions_fts MATCH ?{like_sql}
-        ), latest AS (
-            SELECT v.id, v.page_id, v.number, v.created_at, hits.score,
-                   ROW_NUMBER() OVER (PARTITION BY v.page_id ORDER BY v.number DESC) AS nth
-            FROM hits JOIN versions v ON v.id = hits.version_id
-            JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id
-            {"WHERE " + " AND ".join(where) if where else ""}
-        )
-        SELECT latest.id, p.url, s.name, v.title, v.published, latest.number, latest.created_at,
-               latest.score
-        FROM latest JOIN versions v ON v.id = latest.id
-        JOIN pages p ON p.id = latest.page_id JOIN sites s ON s.id = p.site_id
-        WHERE latest.nth = 1
-        ORDER BY latest.score, latest.created_at DESC, latest.id DESC
-        LIMIT ?
-    """
-    rows = conn.execute(sql, [match, *like_params, *params, limit]).fetchall()
+    joins = " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id" if site else ""
+    sql = (
+        f"SELECT v.page_id, v.number, v.id, v.created_at, bm25(versions_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})"
+        f" FROM versions_fts f JOIN versions v ON v.id = f.rowid{joins}"
+        f" WHERE versions_fts MATCH ?{like_sql}" + "".join(f" AND {w}" for w in where)
+    )
+    latest: dict[int, tuple] = {}
+    for row in _rows(conn.execute(sql, [match, *like_params, *params]), 2000):
+        known = latest.get(row[0])
+        if known is None or row[1] > known[1]:
+            latest[row[0]] = row
+    best = heapq.nsmallest(limit, latest.values(), key=_score)
+    if best:  # everything tied with the last one kept, then newest first among equals
+        best = [r for r in latest.values() if r[4] <= best[-1][4]]
+        best.sort(key=lambda r: (r[3], r[2]), reverse=True)
+        best.sort(key=_score)
     hits = []
-    for version_id, url, site_name, title, published, number, created_at, score in rows:
-        snippet = _indexed_snippet(conn, match, version_id)
+    for page_id, number, _vid, created_at, score in best[:limit]:
+        url, site_name, title, published, text = conn.execute(
+            "SELECT p.url, s.name, v.title, v.published, v.text FROM versions v"
+            " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id WHERE v.id = ?", (_vid,)
+        ).fetchone()
+        snippet = manual_snippet(text, long_terms + short_terms) or manual_snippet(
+            title or "", long_terms + short_terms)
         hits.append(SearchHit(url, site_name, title, published, number, created_at, snippet, score))
     return hits
 
 
-def _indexed_snippet(conn: sqlite3.Connection, match: str, version_id: int) -> str:
-    """FTS5's snippet of the body (of the title when only the title matched), in the script
-    the notice is written in."""
-    row = None
-    for column, name in ((1, "text"), (0, "title")):
-        row = conn.execute(
-            f"SELECT snippet(versions_fts, {column}, ?, ?, ?, {SNIPPET_TOKENS}), v.{name}"
-            " FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid"
-            " WHERE versions_fts MATCH ? AND versions_fts.rowid = ?",
-            (HIGHLIGHT_START, HIGHLIGHT_END, ELLIPSIS, match, version_id),
-        ).fetchone()
-        if row and HIGHLIGHT_START in row[0]:
-            break
-    return in_original_script(row[0], row[1] or "") if row else ""
-
-
-def in_original_script(snippet: str, original: str) -> str:
-    """The snippet (cut from the folded, Simplified text) with the original's characters.
-
-    Folding maps one character to one, so the snippet's span in the folded text is the
-    same span in the original. Falls back to the folded snippet if it cannot be placed.
-    """
-    folded = to_simplified(original)
-    plain = snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
-    if len(folded) != len(original):
-        return snippet
-    for lead in (1, 0) if plain.startswith(ELLIPSIS) else (0,):
-        for trail in (1, 0) if plain.endswith(ELLIPSIS) else (0,):
-            core = plain[lead: len(plain) - trail]
-            at = folded.find(core)
-            if core and at >= 0:
-                return _respell(snippet, original, at, lead, len(core))
-    return snippet
-
-
-def _respell(snippet: str, original: str, at: int, lead: int, length: int) -> str:
-    out, seen = [], 0  # seen: non-marker characters of the snippet passed so far
-    for char in snippet:
-        if char in (HIGHLIGHT_START, HIGHLIGHT_END):
-            out.append(char)
-            continue
-        inside = lead <= seen < lead + length
-        out.append(original[at + seen - lead] if inside else char)
-        seen += 1
-    return "".join(out)
+def _score(row: tuple) -> float:
+    return row[4]
 
 
 def _search_like(conn, terms, site, since, limit) -> list[SearchHit]:
@@ -310,7 +278,7 @@ def _rows(cursor: sqlite3.Cursor, size: int = 200) -> Iterator[tuple]:
         yield from batch
 
 
-def manual_snippet(text: str, terms: list[str], context: int = LIKE_CONTEXT) -> str:
+def manual_snippet(text: str, terms: list[str], context: int = SNIPPET_CONTEXT) -> str:
     """Text around the first occurrence of any (Simplified) term, every occurrence marked.
 
     Matching is on the folded text and ignores ASCII case, like ``LIKE`` does; the snippet
