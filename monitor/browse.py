@@ -38,6 +38,7 @@ from monitor.diff import diff_fields, diff_texts, render_html, side_by_side_html
 from storage.archive import Archive, ArchiveError
 from storage.records import StoredChange, StoredVersion
 from storage.schema import SCHEMA_VERSION
+from storage.search import HIGHLIGHT_END, HIGHLIGHT_START, manual_snippet, to_simplified
 
 # The archive's name in URLs: /archive/changes, /archive/recent_changes.
 DATABASE_NAME = "archive"
@@ -296,23 +297,29 @@ order by notices desc, issuer""",
     "search": {
         "title": "Search notices",
         "description": (
-            "Full-text search of every version's title and text. Three or more characters use "
-            "the trigram index; one or two characters fall back to a scan."
+            "Full-text search of every version's title and text, in Simplified or Traditional "
+            "characters. Three or more characters use the trigram index; one or two characters "
+            "fall back to a scan. The query is one phrase; 【】 marks it in the excerpt."
         ),
         "sql": """select versions.id as version_id, pages.url, versions.title, versions.number as version,
-  versions.created_at, snippet(versions_fts, -1, '【', '】', '…', 24) as excerpt,
+  versions.created_at,
+  coalesce(nullif(pw_snippet(versions.text, :q), ''), pw_snippet(versions.title, :q)) as excerpt,
   versions_fts.rank as rank
 from versions_fts
 join versions on versions.id = versions_fts.rowid
 join pages on pages.id = versions.page_id
-where length(:q) >= 3 and versions_fts match '"' || replace(:q, '"', '""') || '"'
+where length(trim(:q)) >= 3
+  and versions_fts match '"' || replace(pw_simplified(trim(:q)), '"', '""') || '"'
 union all
 select versions.id, pages.url, versions.title, versions.number, versions.created_at,
-  substr(versions.text, max(1, instr(versions.text, :q) - 24), 60), null
-from versions
+  coalesce(nullif(pw_snippet(versions.text, :q), ''), pw_snippet(versions.title, :q)), null
+from versions_fts
+join versions on versions.id = versions_fts.rowid
 join pages on pages.id = versions.page_id
-where length(:q) between 1 and 2 and (instr(versions.title, :q) > 0 or instr(versions.text, :q) > 0)
-order by rank
+where length(trim(:q)) between 1 and 2
+  and (instr(versions_fts.title, pw_simplified(trim(:q))) > 0
+       or instr(versions_fts.text, pw_simplified(trim(:q))) > 0)
+order by rank, version_id desc
 limit 200""",
     },
 }
@@ -408,6 +415,30 @@ def register_plugin() -> None:
 
 def _ours(datasette: Datasette) -> bool:
     return isinstance(datasette, ArchiveDatasette)
+
+
+# -- SQL functions for the search query -------------------------------------------------------
+
+# How pw_snippet marks the matched phrase (Datasette escapes it like any other text).
+SNIPPET_MARKS = ("【", "】")
+
+
+def snippet_of(text: str | None, query: str | None) -> str:
+    """Text around the first match of ``query`` (folded like the index), marked with 【】."""
+    if not text or not query or not query.strip():
+        return ""
+    marked = manual_snippet(text, [to_simplified(query.strip())])
+    return marked.replace(HIGHLIGHT_START, SNIPPET_MARKS[0]).replace(HIGHLIGHT_END, SNIPPET_MARKS[1])
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    """``pw_simplified`` folds a query the way storage.search folds the index;
+    ``pw_snippet`` cuts an excerpt from the original text."""
+    if not _ours(datasette) or database != DATABASE_NAME:
+        return
+    conn.create_function("pw_simplified", 1, lambda text: to_simplified(text or ""), deterministic=True)
+    conn.create_function("pw_snippet", 2, snippet_of, deterministic=True)
 
 
 # -- content security policy ---------------------------------------------------------------

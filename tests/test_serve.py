@@ -355,6 +355,12 @@ def test_search_finds_a_phrase_in_any_version(datasette):
     assert all("【联系人：王科长】" in r["excerpt"] for r in rows)
 
 
+def test_search_in_traditional_characters_finds_simplified_text(datasette):
+    rows = get(datasette, "/archive/search.json?_shape=array&q=聯繫人").json()
+    assert {r["version"] for r in rows} == {2, 3}
+    assert all("【联系人】" in r["excerpt"] for r in rows), rows
+
+
 def test_search_with_two_characters_falls_back_to_a_scan(datasette):
     rows = get(datasette, "/archive/search.json?_shape=array&q=终止").json()
     assert [r["url"] for r in rows] == [REMOVED_URL]
