@@ -128,8 +128,9 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     from spiders.portal import PortalSpider
 
     started = time.monotonic()
-    archive = Archive(config.archive)
     pool = ExtractionPool(workers)
+    pool.start()
+    archive = Archive(config.archive)
     tally = RoundTally()
     recorder = Recorder(archive, config, pool, tally)
     from monitor.pipeline import RECORDERS
@@ -188,6 +189,21 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     )))
 
 
+# Imported once by the fork server, so that each round's child starts in milliseconds.
+PRELOAD = ["scrapy.crawler", "trafilatura", "monitor.extraction", "monitor.recorder", "spiders.portal"]
+
+
+def round_context():
+    """Children are started by a fork server, never forked from this process: the watcher's
+    threads may hold an open SQLite connection at any moment, and SQLite's locks do not
+    survive fork (a child would believe it held locks it does not, and corrupt the archive)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 class RoundRunner:
     """Runs rounds in child processes; :meth:`interrupt` asks the current one to finish."""
 
@@ -198,8 +214,7 @@ class RoundRunner:
             recheck: str = "due", on_progress: Callable[[Progress], None] | None = None) -> RoundReport:
         # Make sure the archive exists and is migrated before the child opens it.
         Archive(config.archive).close()
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
+        context = round_context()
         messages = context.Queue()
         self.child = context.Process(target=_child_main, args=(config, sites, workers, fast, recheck, messages),
                                      name="portalwatch-round")

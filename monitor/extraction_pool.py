@@ -37,6 +37,12 @@ class ExtractionPool:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
         return self._executor
 
+    def start(self) -> None:
+        """Start the workers now, before the caller opens any SQLite connection: forked
+        workers must not inherit one (SQLite's locks do not survive fork)."""
+        if self.workers > 0:
+            self._pool().submit(os.getpid).result()
+
     async def extract(self, body: bytes, url: str, content_type: str | None,
                       selector: str | None) -> Article:
         if self.workers == 0:

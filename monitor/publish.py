@@ -15,6 +15,14 @@ from storage.archive import Archive
 log = logging.getLogger(__name__)
 
 
+def alertable(archive: Archive, change_ids: list[int]) -> list[int]:
+    """Changes worth a message: all but the "new" notices of a site's first crawl."""
+    from monitor.recorder import BASELINE_NOTE
+
+    return [cid for cid in change_ids
+            if not ((change := archive.change(cid)).kind == "new" and change.note == BASELINE_NOTE)]
+
+
 def publish_round(config: Config, report: RoundReport) -> None:
     from monitor.alerts import deliver_changes, retry_pending
     from monitor.changelog import append_changes, changelog_path_for
@@ -29,7 +37,8 @@ def publish_round(config: Config, report: RoundReport) -> None:
             log.error("could not write the change log or feed: %s", exc)
         try:
             retry_pending(archive, config)
-            if report.change_ids:
-                deliver_changes(archive, config, report.change_ids)
+            alerted = alertable(archive, report.change_ids)
+            if alerted:
+                deliver_changes(archive, config, alerted)
         except Exception:  # an alerting bug must not stop the watch
             log.exception("alert delivery failed")

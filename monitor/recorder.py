@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # Metadata that makes an edit when it changes (editor/author credits are kept, not compared:
 # templates show or hide them independently of the notice).
+# Note on the "new" changes of a site's first round: the archive's starting point, not alerted.
+BASELINE_NOTE = "first crawl of the site"
+
 COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number", "issuer", "attachments")
 
 
@@ -102,6 +105,8 @@ class Recorder:
         self.pool = pool
         self.tally = tally or RoundTally()
         self._sites = {site.name: site for site in config.sites}
+        # A site's first round is its baseline: its notices are "new" to the archive, not news.
+        self._first_round = {site.name for site in config.sites if archive.rounds_done(site.name) == 0}
 
     def site(self, name: str) -> SiteConfig | None:
         return self._sites.get(name)
@@ -232,7 +237,8 @@ class Recorder:
         capture_id = log_fetch("new" if previous is None else "changed", body=capture.body)
         version = archive.add_version(state.id, content, created_at=capture.fetched_at, capture_id=capture_id)
         if previous is None:
-            self._add_change(state, "new", capture, capture_id, to_version_id=version.id)
+            self._add_change(state, "new", capture, capture_id, to_version_id=version.id,
+                             note=BASELINE_NOTE if capture.site in self._first_round else None)
         else:
             fields = changed_fields(previous, content)
             if state.status == "removed":

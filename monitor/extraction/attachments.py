@@ -1,15 +1,35 @@
-"""Files attached to a notice: the links a reader downloads (pdf, doc, xls, ofd, zip...)."""
+"""Files attached to a notice: the links a reader downloads (pdf, doc, xls, ofd, zip...).
+
+Attachment link lists are metadata (``Article.attachments``), never body text: templates
+put the 附件 list inside the article container on one site and after it on another, and a
+body that sometimes holds the list and sometimes not would raise false edits. A plain-text
+附件 line without links (附件：1. xxx in the document's own wording) stays in the body.
+"""
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin, urlsplit
 
 from monitor.article import Attachment
+from monitor.extraction.dom import BLOCK_TAGS, tag_of
 
 # Extensions of documents that portals attach to notices (ofd: China's fixed-layout format,
 # wps/et: Kingsoft Office).
 ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx", "txt")
 _EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.IGNORECASE)
+# What may stand around attachment links in a block that is only an attachment list: the
+# 附件 heading of TRS / Hanweb / gov.cn / NFCMS templates (附件：, 相关附件, 附件下载, 附件1),
+# list numbering (1. 2、 一、), separators and brackets.
+ATTACHMENT_HEADING = re.compile(r"^(?:相关)?附件(?:下载|列表)?\s*[:：]?$")
+_LIST_RESIDUE = re.compile(r"(?:相关)?附件(?:下载|列表)?|[\d一二三四五六七八九十]+|[\s:：.．、,，;；|｜()（）\[\]【】《》<>\-—·•]")
+
+
+def is_attachment_link(a) -> bool:
+    """A link to a downloadable document, judged by the file extension of its address."""
+    href = (a.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "mailto:", "#")):
+        return False
+    return bool(_EXT_RE.search(urlsplit(href).path))
 
 
 def find_attachments(root, base_url: str | None) -> tuple[Attachment, ...]:
@@ -17,12 +37,9 @@ def find_attachments(root, base_url: str | None) -> tuple[Attachment, ...]:
     seen: set[str] = set()
     found: list[Attachment] = []
     for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
+        if not is_attachment_link(a):
             continue
-        path = urlsplit(href).path
-        if not _EXT_RE.search(path):
-            continue
+        href = a.get("href").strip()
         url = urljoin(base_url, href) if base_url else href
         if url in seen:
             continue
@@ -30,3 +47,41 @@ def find_attachments(root, base_url: str | None) -> tuple[Attachment, ...]:
         text = re.sub(r"\s+", " ", a.text_content()).strip() or (a.get("title") or "").strip()
         found.append(Attachment(url=url, text=text))
     return tuple(found)
+
+
+def drop_attachment_lists(root) -> int:
+    """Remove every block that holds only attachment links (with a 附件 heading or numbering),
+    and a bare 附件： heading block right before one. Returns how many blocks were removed."""
+    removed = 0
+    for el in list(root.iter(*BLOCK_TAGS)):
+        if el.getparent() is None or tag_of(el) in ("html", "body") or not _is_attachment_list(el):
+            continue
+        heading = el.getprevious()
+        if heading is not None and tag_of(heading) in BLOCK_TAGS and not len(heading) \
+                and ATTACHMENT_HEADING.match(_squash(heading.text_content())):
+            _drop(heading)
+            removed += 1
+        _drop(el)
+        removed += 1
+    return removed
+
+
+def _is_attachment_list(el) -> bool:
+    links = list(el.iter("a"))
+    if not links or not all(is_attachment_link(a) for a in links):
+        return False
+    text = el.text_content()
+    for a in links:
+        text = text.replace(a.text_content(), " ", 1)
+    return not _LIST_RESIDUE.sub("", text)
+
+
+def _drop(el) -> None:
+    """Remove ``el`` but keep its tail text, which belongs to the parent."""
+    if el.tail and el.tail.strip():
+        el.tail = "\n" + el.tail  # the block ended a line; its tail starts a new one
+    el.drop_tree()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
