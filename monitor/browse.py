@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
 import markupsafe
 from datasette import hookimpl
 from datasette.app import Datasette
@@ -455,6 +456,9 @@ def inline_script_hashes(datasette: Datasette) -> list[str]:
     allowing any other inline script, and follows Datasette upgrades by itself.
     """
     env = datasette.jinja_env
+    # Datasette's environment renders asynchronously; a plain one renders the script
+    # bodies the same way (autoescaped) and works inside a running event loop too.
+    renderer = jinja2.Environment(autoescape=True)
     hashes: set[str] = set()
     for name in env.list_templates():
         if not name.endswith(".html"):
@@ -465,7 +469,7 @@ def inline_script_hashes(datasette: Datasette) -> list[str]:
                 continue
             for value in _ALLOW_FACET_VALUES:
                 # The sentinel keeps Jinja from dropping the body's trailing newline.
-                body = env.from_string(match.group("body") + "\x00").render(datasette_allow_facet=value)
+                body = renderer.from_string(match.group("body") + "\x00").render(datasette_allow_facet=value)
                 body = body.removesuffix("\x00")
                 digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
                 hashes.add(f"'sha256-{digest}'")

@@ -158,6 +158,16 @@ def test_removed_change_page_shows_the_last_text_as_deleted(datasette, built):
     assert "<del>本次采购项目已终止。</del>" in page
 
 
+def test_the_app_can_be_built_and_used_inside_a_running_event_loop(built):
+    async def build_and_fetch():
+        datasette = build_datasette(built.path)
+        response = await datasette.client.get(f"/-/change/{built.edit_id}")
+        return response.status_code, response.headers.get("content-security-policy", "")
+
+    status, policy = asyncio.run(build_and_fetch())
+    assert status == 200 and "'sha256-" in policy
+
+
 def test_unknown_change_is_404(datasette):
     assert get(datasette, "/-/change/9999").status_code == 404
 
