@@ -8,7 +8,7 @@ Article with empty text and an explanation saying why.
 from __future__ import annotations
 
 from monitor.article import Article
-from monitor.extraction.attachments import find_attachments
+from monitor.extraction.attachments import drop_attachment_lines, drop_attachment_lists, find_attachments
 from monitor.extraction.body import choose_body
 from monitor.extraction.dom import drop_invisible, node_text, parse_document
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
@@ -41,6 +41,7 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     body_el = root.find("body")
     page_lines = node_text(body_el if body_el is not None else root).split("\n")
     title, title_note = pick_title(root, meta, page_lines)
+    drop_attachment_lists(root)
     best, candidates = choose_body(root, url, content_selector, title)
     first_body_line = best.text.split("\n", 1)[0] if best is not None and best.text else None
     md = extract_metadata(root, page_lines, title, meta, url, first_body_line)
@@ -49,7 +50,7 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
         explanation = f"no body found. considered: {considered or 'nothing'}"
         body, extractor = "", ""
     else:
-        body, extractor = _drop_title_line(best.text, title), best.name
+        body, extractor = drop_attachment_lines(_drop_title_line(best.text, title), attachments), best.name
         explanation = f"body from {best.name}: {best.note}. considered: {considered}"
     explanation += f". title: {title_note}"
     if md.notes:

@@ -53,17 +53,52 @@ def drop_attachment_lists(root) -> int:
     """Remove every block that holds only attachment links (with a 附件 heading or numbering),
     and a bare 附件： heading block right before one. Returns how many blocks were removed."""
     removed = 0
-    for el in list(root.iter(*BLOCK_TAGS)):
-        if el.getparent() is None or tag_of(el) in ("html", "body") or not _is_attachment_list(el):
+    # Only the block ancestors of attachment links can be lists; outermost first, so a
+    # whole list goes at once.
+    blocks: dict = {}
+    for a in root.iter("a"):
+        if is_attachment_link(a):
+            for el in a.iterancestors(*BLOCK_TAGS):
+                blocks[el] = None
+    for el in sorted(blocks, key=_depth):
+        if el.getparent() is None or tag_of(el) in ("html", "body") or _inside_removed(el, root) \
+                or not _is_attachment_list(el):
             continue
         heading = el.getprevious()
-        if heading is not None and tag_of(heading) in BLOCK_TAGS and not len(heading) \
+        if heading is not None and tag_of(heading) in BLOCK_TAGS and next(heading.iter("a"), None) is None \
                 and ATTACHMENT_HEADING.match(_squash(heading.text_content())):
             _drop(heading)
             removed += 1
         _drop(el)
         removed += 1
     return removed
+
+
+def drop_attachment_lines(text: str, attachments: tuple[Attachment, ...]) -> str:
+    """Drop a trailing run of attachment link texts (and the 附件 heading above it) from a body.
+
+    The DOM pass misses links that sit loose in the article container, one per line
+    between ``<br>``; this is the same rule on the text.
+    """
+    names = {_squash(a.text) for a in attachments if a.text}
+    if not names:
+        return text
+    lines = text.split("\n")
+    end = len(lines)
+    while end and _LIST_RESIDUE.sub("", _squash(lines[end - 1]).replace(_link_name(lines[end - 1], names), "", 1)) == "" \
+            and _link_name(lines[end - 1], names):
+        end -= 1
+    if end == len(lines):
+        return text
+    if end and ATTACHMENT_HEADING.match(_squash(lines[end - 1])):
+        end -= 1
+    return "\n".join(lines[:end])
+
+
+def _link_name(line: str, names: set[str]) -> str:
+    """The longest attachment name contained in ``line`` ('' when none)."""
+    flat = _squash(line)
+    return max((n for n in names if n in flat), key=len, default="")
 
 
 def _is_attachment_list(el) -> bool:
@@ -74,6 +109,18 @@ def _is_attachment_list(el) -> bool:
     for a in links:
         text = text.replace(a.text_content(), " ", 1)
     return not _LIST_RESIDUE.sub("", text)
+
+
+def _depth(el) -> int:
+    return sum(1 for _ in el.iterancestors())
+
+
+def _inside_removed(el, root) -> bool:
+    """True when an ancestor of ``el`` was already dropped (it no longer reaches ``root``)."""
+    top = el
+    for top in el.iterancestors():
+        pass
+    return top is not root
 
 
 def _drop(el) -> None:

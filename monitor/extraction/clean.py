@@ -16,10 +16,8 @@ from monitor.extraction.furniture import (
     RELATED_HEADINGS,
     SHARE_WORDS,
 )
-from monitor.extraction.labels import LABEL_RE, field_of
+from monitor.extraction.labels import DOC_NUMBER_LINE, is_info_line
 
-# An info line is made of metadata labels; past this many other characters it is prose.
-INFO_LINE_SLACK = 40
 _RELATED_HEADING = re.compile(r"^[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")[】\]]?\s*[:：]?$")
 
 
@@ -30,6 +28,8 @@ COMMENT_CUT_CHARS = 150
 # A bare date line within the first lines is the info line's date; at the end of a
 # document it is the date under the signature and stays.
 DATE_LINE_HEAD = 3
+# A 文号 line within the first body lines sits under the headline and is read as doc_number.
+DOC_NUMBER_HEAD = 2
 # A bare date line (the info line's date on a line of its own) is furniture.
 _DATE_ONLY = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
                         r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*[\])）】]?")
@@ -66,6 +66,8 @@ def strip_furniture(text: str, title: str | None = None) -> str:
         if (not rest and len(out) < DATE_LINE_HEAD) or (rest and rest != line and is_info_line(rest)) \
                 or is_info_line(line):
             continue
+        if DOC_NUMBER_LINE.match(line) and len(out) < DOC_NUMBER_HEAD:
+            continue  # the 文号 under the headline: a metadata field (doc_number), not body text
         if line in ("打印", "关闭", "收藏", "分享", "【】", "[]", "|", "大 中 小", "大中小"):
             continue
         out.append(line)
@@ -86,16 +88,6 @@ def _drop_vertical_runs(lines: list[str]) -> list[str]:
         if line:
             keep.append(line)
     return keep
-
-
-def is_info_line(line: str) -> bool:
-    """A line that is only metadata: 发布时间：… 来源：… 责任编辑：…"""
-    matches = list(LABEL_RE.finditer(line))
-    if not matches or matches[0].start() > 2:
-        return False
-    if all(field_of(m.group(1)) == "other" for m in matches):
-        return False
-    return len(line) - sum(len(m.group(0)) for m in matches) <= INFO_LINE_SLACK * len(matches)
 
 
 # The headline may sit in the first lines of a body, after a label such as 主题：.

@@ -10,11 +10,13 @@ menus around it, because adding them would lower the total.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from lxml import etree
 
 from monitor.extraction.dom import BLOCK_TAGS, tag_of
+from monitor.extraction.labels import MAX_INFO_LINE_CHARS, is_info_line
 
 # Sentence punctuation of Chinese prose (full-width), plus the ASCII ones used in text.
 PROSE_PUNCTUATION = frozenset("，。；：！？、“”‘’（）《》…—,.;:!?")
@@ -33,17 +35,26 @@ class BlockStats:
     links: int = 0  # non-space characters inside <a>
     punctuation: int = 0
     sentence: bool = False  # ends like a sentence (。！？): prose however short, e.g. 特此通告。
+    head: str = ""  # the block's first characters, to tell an info line from prose
 
     def value(self) -> float:
-        if self.prose >= 8 and (self.punctuation or self.prose >= LONG_BLOCK) or self.sentence:
+        if (self.prose >= 8 and (self.punctuation or self.prose >= LONG_BLOCK) or self.sentence) \
+                and not self.is_info_line():
             return self.prose - LINK_COST * self.links
         return -LABEL_COST * self.prose - LINK_COST * self.links
+
+    def is_info_line(self) -> bool:
+        """发布时间：… 来源：… has colons but is metadata, not prose: counted as a label so
+        the article's block never grows to take the info line in (or not, by template)."""
+        return self.prose + self.links <= MAX_INFO_LINE_CHARS and is_info_line(" ".join(self.head.split()))
 
 
 def _count(text: str, stats: BlockStats, in_link: bool) -> None:
     n = sum(1 for ch in text if not ch.isspace())
     if not n:
         return
+    if len(stats.head) <= MAX_INFO_LINE_CHARS:
+        stats.head += text
     if in_link:
         stats.links += n
     else:
@@ -117,6 +128,7 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
     run = _best_child_run(root, scores_all)
     if run is not None and run[0] > best.score:
         score, parent, start, end = run
+        start = _extend_over_opening_blocks(parent, start, prose_of, links_of)
         end = _extend_over_closing_blocks(parent, end, prose_of, links_of)
         wrapper = parent.makeelement("div", {})
         for child in parent[start:end + 1]:
@@ -132,6 +144,9 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
 # before them. Following siblings without links are taken back in.
 CLOSING_SIBLINGS = 6
 CLOSING_BLOCK_CHARS = 40
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# The addressee line of an official document ends with a colon: 各有关部门：
+ADDRESSEE = re.compile(r"[^\d\s:：][：:]$")
 
 
 def _extend_over_closing_blocks(parent, end: int, prose_of: dict, links_of: dict) -> int:
@@ -145,6 +160,28 @@ def _extend_over_closing_blocks(parent, end: int, prose_of: dict, links_of: dict
             break
         end += 1
     return end
+
+
+def _extend_over_opening_blocks(parent, start: int, prose_of: dict, links_of: dict) -> int:
+    """Before the first paragraph of a notice comes its addressee line (各有关部门：), too
+    short to count as prose, so the run starts after it on one template and not on
+    another. A preceding addressee line without links is taken back in (empty blocks
+    between are passed over)."""
+    k = start
+    for _ in range(CLOSING_SIBLINGS):
+        if k == 0:
+            break
+        sibling = parent[k - 1]
+        if links_of.get(sibling, 0) or not isinstance(sibling.tag, str) or tag_of(sibling) in HEADING_TAGS:
+            break
+        text = "".join(sibling.text_content().split())
+        if not text:
+            k -= 1
+            continue
+        if len(text) <= CLOSING_BLOCK_CHARS and ADDRESSEE.search(text) and not is_info_line(text):
+            start = k - 1
+        break
+    return start
 
 
 def _best_child_run(root, scores: dict) -> tuple[float, object, int, int] | None:

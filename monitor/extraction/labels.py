@@ -36,6 +36,12 @@ LABEL_RE = re.compile(
 )
 # A bare label with no colon, alone in a table cell (the value is in the next cell).
 BARE_LABEL_RE = re.compile(r"^(" + "|".join(r"\s*".join(map(re.escape, x)) for x in _ALL_LABELS) + r")\s*[:：]?$")
+# A 文号 standing on a line of its own, without a label: TRS templates print it under the
+# headline (<div class="wh">湘政办发〔2026〕7号</div>), and documents open with it. Shape:
+# issuing office's short name + 发/函/字... , year in 〔〕 (or [] 【】 () （） ［］), serial, 号.
+DOC_NUMBER_LINE = re.compile(
+    r"^[\u4e00-\u9fff]{1,16}\s*[〔\[【(（［]\s*(?:19|20)\d{2}\s*[〕\]】)）］]\s*第?\s*\d{1,5}\s*号$"
+)
 # Values longer than this are sentences that merely contain a label, not metadata.
 MAX_VALUE_CHARS = 60
 MAX_INFO_LINE_CHARS = 200
@@ -74,6 +80,20 @@ def labelled_values(lines: list[str]) -> list[tuple[str, str, int]]:
             if value and len(value) <= MAX_VALUE_CHARS:
                 found.append((field_of(m.group(1)), value, at))
     return found
+
+
+# An info line is made of metadata labels; past this many other characters it is prose.
+INFO_LINE_SLACK = 40
+
+
+def is_info_line(line: str) -> bool:
+    """A line that is only metadata: 发布时间：… 来源：… 责任编辑：…"""
+    matches = list(LABEL_RE.finditer(line))
+    if not matches or matches[0].start() > 2:
+        return False
+    if all(field_of(m.group(1)) == "other" for m in matches):
+        return False
+    return len(line) - sum(len(m.group(0)) for m in matches) <= INFO_LINE_SLACK * len(matches)
 
 
 def _is_label_line(line: str) -> bool:

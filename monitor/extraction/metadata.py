@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.extraction.dom import node_text
-from monitor.extraction.labels import labelled_values
+from monitor.extraction.labels import DOC_NUMBER_LINE, labelled_values
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
@@ -46,6 +46,8 @@ DATE_WORDS = re.compile(r"发布时间|发布日期|发表|更新|时间|日期|
 # Page headers show today's date with the weekday (今天是 2005年6月14日 星期二).
 TODAY_WORDS = re.compile(r"今天|今日|星期|农历|礼拜")
 LEAD_TEXT_CHARS = 30
+# An unlabelled 文号 line counts when it is this close to the headline or the body start.
+DOC_NUMBER_LINES_NEAR = 6
 DATE_WORD_WINDOW = 12
 PROSE_MARKS = re.compile(r"[，。；]")
 # A visible date with this many clues beats the <meta> date; weaker ones only follow it.
@@ -182,18 +184,34 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
     if source:
         source = _first_token_run(source)
     if not source:
+        # The CMS field defaults to 本网/本站 when nobody filled it in; a 来源：本网 printed
+        # on the page is what the page says and is kept, so captures of both agree.
         source = _clean(meta.get("contentsource"))
-    if source and source.strip() in NOT_A_SOURCE:
-        source = None
+        if source and source.strip() in NOT_A_SOURCE:
+            source = None
     md.source = _clean(source)
     md.editor = _clean(_first_token_run(first["editor"][0])) if "editor" in first else None
     author = first.get("author", (None, 0))[0] or meta.get("author")
     md.author = _clean(_first_token_run(author)) if author else None
-    md.doc_number = _clean(first.get("doc_number", (None, 0))[0])
+    md.doc_number = _clean(first.get("doc_number", (None, 0))[0]) \
+        or unlabelled_doc_number(page_lines, title, body_first_line)
     md.index_number = _clean(first.get("index_number", (None, 0))[0])
     md.issuer = _clean(first.get("issuer", (None, 0))[0])
     md.notes = tuple(notes)
     return md
+
+
+def unlabelled_doc_number(lines: list[str], title: str | None, body_first_line: str | None) -> str | None:
+    """A 文号 printed on its own line near the headline or just above the body, without a label."""
+    titles = _title_lines(lines, title)
+    body_line = _line_index(lines, body_first_line)
+    for i, line in enumerate(lines):
+        if not DOC_NUMBER_LINE.match(line):
+            continue
+        if any(0 < i - t <= DOC_NUMBER_LINES_NEAR for t in titles) \
+                or (body_line is not None and 0 <= body_line - i <= DOC_NUMBER_LINES_NEAR):
+            return re.sub(r"\s+", "", line)
+    return None
 
 
 def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: str | None,
