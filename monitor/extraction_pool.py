@@ -17,7 +17,9 @@ from monitor.extraction import extract_article
 
 
 def default_workers() -> int:
-    return max(0, min(4, (os.cpu_count() or 1)))
+    """One core stays with the crawl (Scrapy, decoding, SQLite); the others extract."""
+    cores = os.cpu_count() or 1
+    return 0 if cores == 1 else min(8, cores - 1)
 
 
 def _extract(body: bytes, url: str, content_type: str | None, selector: str | None) -> Article:

@@ -148,24 +148,31 @@ class Recorder:
                                               site.content_selector if site else None)
             self.tally.extracted += 1
         with self.archive.transaction():
-            self._store_notice(capture, body_sha, article)
+            self._store_notice(capture, body_sha, article, state)
 
     def _add_change(self, state: PageState, kind: str, capture: Capture, capture_id: int, **kwargs) -> None:
         change_id = self.archive.add_change(state.id, kind, detected_at=capture.fetched_at,
                                             capture_id=capture_id, **kwargs)
         self.tally.count_change(kind, change_id)
 
-    def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None) -> None:
+    def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None,
+                      state: PageState | None) -> None:
+        # ``state`` was read before extraction; a URL is fetched once per round, so nothing
+        # else has written this page in between.
         archive = self.archive
-        state = archive.ensure_page(capture.site, capture.url, capture.fetched_at, listed_in=capture.listed_in)
+        if state is None:
+            state = archive.ensure_page(capture.site, capture.url, capture.fetched_at, listed_in=capture.listed_in)
         site = self.site(capture.site)
         unreachable_after = site.recheck.unreachable_after if site else 3
         page: dict[str, object] = {"last_checked": capture.fetched_at, "last_http_status": capture.status}
 
         def log_fetch(outcome: str, *, body: bytes | None = None, sha: str | None = None) -> int:
+            # A 304 repeats the validators we sent, and a final URL equal to the requested one
+            # says nothing: leaving both out keeps an unchanged re-fetch to one small row.
             return archive.add_capture(
                 state.id, fetched_at=capture.fetched_at, status=capture.status, outcome=outcome,
-                body=body, body_sha256=sha, headers=capture.headers, final_url=capture.final_url,
+                body=body, body_sha256=sha, headers={} if capture.not_modified else capture.headers,
+                final_url=capture.final_url if capture.final_url != capture.url else None,
                 error=capture.error,
             )
 

@@ -214,8 +214,13 @@ class Archive:
         )
         if capture_id is not None:
             self.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?", (version_id, capture_id))
-        version = self.version_by_id(version_id)
-        assert version is not None
+        version = StoredVersion(
+            id=version_id, page_id=page_id, url="", number=number, created_at=created_at, capture_id=capture_id,
+            fingerprint=content.fingerprint, text=content.text, title=content.title, published=content.published,
+            source=content.source, editor=content.editor, author=content.author, doc_number=content.doc_number,
+            index_number=content.index_number, issuer=content.issuer, attachments=list(content.attachments),
+            extractor=content.extractor, reextracted=reextracted,
+        )
         index_version(self.conn, version)
         return version
 
@@ -360,7 +365,7 @@ class Archive:
         )
         return [
             StoredCapture(id=r[0], page_id=r[1], url=url, fetched_at=r[2], status=r[3], outcome=r[4],
-                          body_sha256=r[5], size=r[6], final_url=r[7], version_id=r[8],
+                          body_sha256=r[5], size=r[6], final_url=r[7] or url, version_id=r[8],
                           version_number=r[9], error=r[10], headers=json.loads(r[11]) if r[11] else {},
                           warc_record_id=r[12])
             for r in rows
