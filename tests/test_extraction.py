@@ -170,3 +170,52 @@ def test_module_entry_prints_json_lines_and_survives_missing_files(tmp_path):
     assert records[0]["title"] == "关于做好春节期间安全生产工作的通知"
     assert records[0]["explanation"]
     assert records[1]["error"] and records[1]["text"] == ""
+
+
+def _notice_page(head: str, body: str) -> str:
+    """A TRS-like article page: headline, what sits under it, then the article container."""
+    return f"""<html><head><meta charset="utf-8"><title>关于做好春节期间安全生产工作的通知_某省政府</title></head>
+<body><ul class="nav">{NAV}</ul>
+<h1>关于做好春节期间安全生产工作的通知</h1>
+{head}
+<div class="info">发布时间：2024-03-05 10:30 来源：省政府办公厅</div>
+<div id="zoom">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}{body}</div>
+<div class="footer">京ICP备05070218号</div></body></html>"""
+
+
+@pytest.mark.parametrize("number", ["某政办发〔2024〕7号", "某政办发[2024]7号", "某政办发【2024】7号",
+                                    "某政办发（2024）7号", "某政办发(2024)7号", "某政办发［2024］7号"])
+def test_unlabelled_doc_number_under_the_headline_is_metadata_not_body(number):
+    article = extract_article(_notice_page(f'<div class="wh">{number}</div>', ""))
+    assert article.doc_number == number
+    assert number not in article.text
+    assert article.text.split("\n") == PARAGRAPHS
+
+
+def test_doc_number_inside_a_sentence_is_not_read_as_the_notice_number():
+    sentence = "根据《某省安全生产条例》（某政发〔2020〕3号）有关规定，现将有关事项通知如下。"
+    article = extract_article(_notice_page("", f"<p>{sentence}</p>"))
+    assert article.doc_number is None
+    assert sentence in article.text
+
+
+@pytest.mark.parametrize("attachment_list", [
+    '<div class="fujian">附件：<ul><li><a href="/f/1.pdf">检查表.pdf</a></li><li><a href="/f/2.docx">回执.docx</a></li></ul></div>',
+    '<p>附件：</p><p>1.<a href="/f/1.pdf">检查表.pdf</a></p><p>2.<a href="/f/2.docx">回执.docx</a></p>',
+    '<p>附件：<a href="/f/1.pdf">检查表.pdf</a><br><a href="/f/2.docx">回执.docx</a></p>',
+])
+def test_attachment_link_list_is_metadata_never_body(attachment_list):
+    article = extract_article(_notice_page("", attachment_list), "http://www.example.gov.cn/a/t1.html")
+    assert article.text.split("\n") == PARAGRAPHS
+    assert [a.text for a in article.attachments] == ["检查表.pdf", "回执.docx"]
+
+
+def test_attachment_line_in_the_document_wording_stays_in_the_body():
+    article = extract_article(_notice_page("", "<p>附件：1.春节安全检查表</p><p>2.工作情况报送回执</p>"))
+    assert article.text.split("\n") == PARAGRAPHS + ["附件：1.春节安全检查表", "2.工作情况报送回执"]
+    assert article.attachments == ()
+
+
+def test_addressee_line_opens_the_body():
+    article = extract_article(_notice_page("", "").replace('<div id="zoom">', '<div id="zoom"><p>各有关部门：</p>'))
+    assert article.text.split("\n") == ["各有关部门："] + PARAGRAPHS

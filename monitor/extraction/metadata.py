@@ -227,6 +227,7 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
     title_lines = _title_lines(lines, title)
     body_line = _line_index(lines, body_first_line)
     best: tuple[int, int, str] | None = None
+    strong: list[tuple[int, int, str]] = []
     for i, line in enumerate(lines):
         if len(line) > MAX_DATE_LINE_CHARS:
             continue
@@ -253,6 +254,12 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
             score -= 2  # "<headline of another story> 2025-12-16": a list entry
         if best is None or score > best[0]:
             best = (score, i, value)
+        if score >= STRONG_DATE_CLUES:
+            strong.append((score, i, value))
+    if best is not None and best[0] >= STRONG_DATE_CLUES and "T" not in best[2]:
+        # The disclosure table shows the day, the info line the day and time: whichever
+        # comes first in the template, the notice's time is the one with the clock.
+        best = next((c for c in strong if c[2][:10] == best[2][:10] and "T" in c[2]), best)
     meta_date, meta_name = None, ""
     for name in META_PUBLISHED:
         if meta.get(name) and (meta_date := find_date(meta[name])):
