@@ -20,7 +20,6 @@ notice in the script it was written in.
 """
 from __future__ import annotations
 
-import heapq
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -205,45 +204,67 @@ def _filters(site: str | None, since: str | None) -> tuple[list[str], list[objec
 
 
 def _search_indexed(conn, long_terms, short_terms, site, since, limit) -> list[SearchHit]:
-    """bm25 over every matching version, then each notice's latest matching version.
+    """Versions in bm25 order straight from FTS5; stop once ``limit`` notices are placed.
 
-    The per-notice pick and the top-``limit`` selection run in Python over one pass of the
-    matches: cheaper than a window function and a sort of every match in SQL.
+    FTS5 ranks every match in C (``ORDER BY rank``); only the versions read until ``limit``
+    notices are found (plus any tied with the last) are looked up in ``versions``. A notice
+    takes the rank of its best version and is shown through its latest matching version.
     """
+    terms = long_terms + short_terms
     match = " AND ".join(_phrase(t) for t in long_terms)
     like_sql = "".join(f" AND {_LIKE_SQL}" for _ in short_terms)
     like_params = [p for t in short_terms for p in (_like(t), _like(t))]
-    where, params = _filters(site, since)
-    joins = " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id" if site else ""
-    sql = (
-        f"SELECT v.page_id, v.number, v.id, v.created_at, bm25(versions_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})"
-        f" FROM versions_fts f JOIN versions v ON v.id = f.rowid{joins}"
-        f" WHERE versions_fts MATCH ?{like_sql}" + "".join(f" AND {w}" for w in where)
+    ranked = conn.execute(
+        f"SELECT f.rowid, f.rank FROM versions_fts f WHERE versions_fts MATCH ?"
+        f" AND rank MATCH 'bm25({TITLE_WEIGHT}, {TEXT_WEIGHT})'{like_sql} ORDER BY rank",
+        [match, *like_params],
     )
-    latest: dict[int, tuple] = {}
-    for row in _rows(conn.execute(sql, [match, *like_params, *params]), 2000):
-        known = latest.get(row[0])
-        if known is None or row[1] > known[1]:
-            latest[row[0]] = row
-    best = heapq.nsmallest(limit, latest.values(), key=_score)
-    if best:  # everything tied with the last one kept, then newest first among equals
-        best = [r for r in latest.values() if r[4] <= best[-1][4]]
-        best.sort(key=lambda r: (r[3], r[2]), reverse=True)
-        best.sort(key=_score)
-    hits = []
-    for page_id, number, _vid, created_at, score in best[:limit]:
-        url, site_name, title, published, text = conn.execute(
-            "SELECT p.url, s.name, v.title, v.published, v.text FROM versions v"
-            " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id WHERE v.id = ?", (_vid,)
-        ).fetchone()
-        snippet = manual_snippet(text, long_terms + short_terms) or manual_snippet(
-            title or "", long_terms + short_terms)
-        hits.append(SearchHit(url, site_name, title, published, number, created_at, snippet, score))
-    return hits
+    placed: dict[int, tuple[float, int]] = {}  # page id → (score, best version id)
+    last_score = None
+    for version_id, score in _rows(ranked, 50):
+        if len(placed) >= limit and score != last_score:
+            break
+        page_id, created_at, site_name = conn.execute(_VERSION_PLACE_SQL, (version_id,)).fetchone()
+        if page_id in placed or (site and site_name != site) or (since and created_at < since):
+            continue
+        placed[page_id] = (score, version_id)
+        last_score = score
+    hits = [_latest_matching(conn, page_id, version_id, score, terms, since)
+            for page_id, (score, version_id) in placed.items()]
+    hits.sort(key=lambda h: h.captured_at, reverse=True)  # newest first among equal scores
+    hits.sort(key=lambda h: h.score)
+    return hits[:limit]
 
 
-def _score(row: tuple) -> float:
-    return row[4]
+_VERSION_PLACE_SQL = (
+    "SELECT v.page_id, v.created_at, s.name FROM versions v JOIN pages p ON p.id = v.page_id"
+    " JOIN sites s ON s.id = p.site_id WHERE v.id = ?"
+)
+
+
+def _latest_matching(conn, page_id, best_id, score, terms, since) -> SearchHit:
+    """The notice's newest version that still contains every term (the best one at worst).
+
+    A trigram phrase matches exactly where the folded, lower-cased text contains it, so later
+    versions are checked in Python without another index lookup.
+    """
+    rows = conn.execute(
+        "SELECT v.id, p.url, s.name, v.title, v.published, v.number, v.created_at, v.text FROM versions v"
+        " JOIN pages p ON p.id = v.page_id JOIN sites s ON s.id = p.site_id"
+        " WHERE v.page_id = ? AND v.id >= ? ORDER BY v.number DESC",
+        (page_id, best_id),
+    )
+    for vid, url, site_name, title, published, number, created_at, text in rows:
+        if vid != best_id and (since and created_at < since or not _contains_all(title, text, terms)):
+            continue
+        snippet = manual_snippet(text, terms) or manual_snippet(title or "", terms)
+        return SearchHit(url, site_name, title, published, number, created_at, snippet, score)
+    raise AssertionError(f"version {best_id} vanished during the search")
+
+
+def _contains_all(title: str | None, text: str, terms: list[str]) -> bool:
+    folded_title, folded_text = to_simplified(title or "").lower(), to_simplified(text).lower()
+    return all(t.lower() in folded_title or t.lower() in folded_text for t in terms)
 
 
 def _search_like(conn, terms, site, since, limit) -> list[SearchHit]:
