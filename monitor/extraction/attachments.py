@@ -21,6 +21,9 @@ _EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.IGNORE
 # 附件 heading of TRS / Hanweb / gov.cn / NFCMS templates (附件：, 相关附件, 附件下载, 附件1),
 # list numbering (1. 2、 一、), separators and brackets.
 ATTACHMENT_HEADING = re.compile(r"^(?:相关)?附件(?:下载|列表)?\s*[:：]?$")
+# Parts of a table are never removed one by one: a table of files with other columns keeps
+# its rows whole (a table holding nothing but attachment links goes as a whole).
+KEPT_WHOLE = frozenset(["html", "body", "tr", "td", "th", "tbody", "thead", "tfoot", "caption"])
 _LIST_RESIDUE = re.compile(r"(?:相关)?附件(?:下载|列表)?|[\d一二三四五六七八九十]+|[\s:：.．、,，;；|｜()（）\[\]【】《》<>\-—·•]")
 
 
@@ -61,7 +64,7 @@ def drop_attachment_lists(root) -> int:
             for el in a.iterancestors(*BLOCK_TAGS):
                 blocks[el] = None
     for el in sorted(blocks, key=_depth):
-        if el.getparent() is None or tag_of(el) in ("html", "body") or _inside_removed(el, root) \
+        if el.getparent() is None or tag_of(el) in KEPT_WHOLE or _inside_removed(el, root) \
                 or not _is_attachment_list(el):
             continue
         heading = el.getprevious()
