@@ -98,8 +98,8 @@ def scrapy_settings(plan: CrawlPlan, recorder: str, fast: bool) -> dict:
     values = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
     values.update(
         DOWNLOAD_DELAY=plan.download_delay,
-        CONCURRENT_REQUESTS_PER_DOMAIN=max(plan.concurrency_per_domain, 16 if fast else 0),
-        CONCURRENT_REQUESTS=32 if fast else 16,
+        CONCURRENT_REQUESTS_PER_DOMAIN=max(plan.concurrency_per_domain, 32 if fast else 0),
+        CONCURRENT_REQUESTS=64 if fast else 16,
         ROBOTSTXT_OBEY=plan.obey_robots,
         USER_AGENT=plan.user_agent,
         DOWNLOAD_TIMEOUT=plan.timeout,

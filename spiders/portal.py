@@ -50,6 +50,9 @@ class PortalSpider(scrapy.Spider):
         self.listing_pages_seen = 0
         self.articles_requested = 0
         self._requested: set[str] = set()
+        # Known notices keep their validators whichever way they are reached (recheck list or
+        # a listing link), so a listing never turns a conditional request into a full fetch.
+        self._known = {notice.url: notice for notice in plan.recheck}
 
     async def start(self):
         for request in self.start_requests():
@@ -120,7 +123,7 @@ class PortalSpider(scrapy.Spider):
         for url in notices:
             if url in self.plan.skip:
                 continue
-            request = self._notice_request(KnownNotice(url), listed_in=response.url)
+            request = self._notice_request(self._known.get(url) or KnownNotice(url), listed_in=response.url)
             if request is not None:
                 yield request
         yield from requests

@@ -1,0 +1,112 @@
+"""Alert accuracy over many rounds, and the cost of a round when nothing changed.
+
+    python benchmarks/bench_monitor.py [--notices 1000] [--rounds 10]
+
+Accuracy: the sample portal with ~N notices; every round churns the furniture of every page
+and makes known edits, removals (404 / redirect home / soft 404), additions and delistings;
+the changes `portalwatch check` reports are compared with what the portal did:
+precision and recall of alerts.
+
+Cost: a first full crawl, then a round where every notice answers 304, then (portal without
+ETags) a round where every page answers 200 with bytes that differ only in furniture.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from monitor.config import load_config
+from monitor.crawl import run_round
+from sampleportal import SamplePortal
+from storage.archive import Archive
+
+SITES = ("hunan", "zhejiang", "govcn")
+REMOVALS = ("404", "410", "redirect_home", "soft404")
+
+
+def write_config(portal: SamplePortal, workdir: Path, name: str) -> Path:
+    path = workdir / f"{name}.toml"
+    path.write_text(f'archive = "{name}.db"\n' + portal.sites_toml(max_list_pages=1000, retries=0), encoding="utf-8")
+    return path
+
+
+def accuracy(notices: int, rounds: int, workdir: Path) -> None:
+    rng = random.Random(7)
+    with SamplePortal(articles_per_site=notices // 3) as portal:
+        config = load_config(write_config(portal, workdir, "accuracy"))
+        first = run_round(config, list(SITES), recheck="all", fast=True)
+        print(f"accuracy: baseline round stored {first.fetched} notices ({first.seconds:.1f}s)")
+        live = {site: set(range(notices // 3)) for site in SITES}
+        true_pos = false_pos = false_neg = 0
+        for number in range(1, rounds + 1):
+            expected: set[tuple[str, str]] = set()
+            portal.churn_boilerplate()
+            for site in SITES:
+                for index in rng.sample(sorted(live[site]), 3):
+                    portal.edit_notice(site, index)
+                    expected.add((portal.article_url(site, index), "edited"))
+                for index in rng.sample(sorted(live[site]), 1):
+                    portal.remove_notice(site, index, how=rng.choice(REMOVALS))
+                    live[site].discard(index)
+                    expected.add((portal.article_url(site, index), "removed"))
+                url = portal.add_notice(site)
+                live[site].add(portal.index_of(site, url))
+                expected.add((url, "new"))
+            with Archive(config.archive, readonly=True) as archive:
+                last = max((c.id for c in archive.changes()), default=0)
+            report = run_round(config, list(SITES), recheck="all", fast=True)
+            with Archive(config.archive, readonly=True) as archive:
+                got = {(c.url, c.kind) for c in archive.changes(after_id=last)}
+            tp, fp, fn = len(got & expected), len(got - expected), len(expected - got)
+            true_pos, false_pos, false_neg = true_pos + tp, false_pos + fp, false_neg + fn
+            print(f"  round {number}: expected {len(expected)}, reported {len(got)}, false alerts {fp}, "
+                  f"missed {fn} ({report.seconds:.1f}s)")
+            for url, kind in sorted(got - expected)[:5]:
+                print(f"    false: {kind} {url}")
+            for url, kind in sorted(expected - got)[:5]:
+                print(f"    missed: {kind} {url}")
+        precision = true_pos / max(1, true_pos + false_pos)
+        recall = true_pos / max(1, true_pos + false_neg)
+        print(f"accuracy over {rounds} rounds: precision {precision:.3f}, recall {recall:.3f} "
+              f"({true_pos} right, {false_pos} false, {false_neg} missed)")
+
+
+def cost(notices: int, workdir: Path) -> None:
+    with SamplePortal(articles_per_site=notices // 3) as portal:
+        config = load_config(write_config(portal, workdir, "cost"))
+        first = run_round(config, list(SITES), recheck="all", fast=True)
+        portal.churn_boilerplate()
+        quiet = run_round(config, list(SITES), recheck="all", fast=True)
+        print(f"cost: first crawl {first.seconds:.1f}s ({first.fetched} notices); "
+              f"all-304 round {quiet.seconds:.1f}s ({quiet.unchanged} unchanged, {quiet.extracted} extracted) "
+              f"= {quiet.seconds / first.seconds:.2f} of the first crawl")
+    with SamplePortal(articles_per_site=notices // 3, etag=False) as portal:
+        config = load_config(write_config(portal, workdir, "cost200"))
+        first = run_round(config, list(SITES), recheck="all", fast=True)
+        portal.churn_boilerplate()
+        churned = run_round(config, list(SITES), recheck="all", fast=True)
+        print(f"cost: always-200 portal: first crawl {first.seconds:.1f}s; round with furniture-only changes "
+              f"{churned.seconds:.1f}s ({churned.extracted} re-extracted, changes {churned.changes or 'none'}) "
+              f"= {churned.seconds / first.seconds:.2f} of the first crawl")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--notices", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--skip-cost", action="store_true")
+    args = ap.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        accuracy(args.notices, args.rounds, Path(tmp))
+        if not args.skip_cost:
+            cost(args.notices, Path(tmp))
+    print(f"total {time.monotonic() - started:.0f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
