@@ -28,6 +28,7 @@ class GovcnSite(SiteRenderer):
     frame_name = "govcn.html"
     redesign_frame_name = "govcn_redesign.html"
     shows_index_number = True
+    shows_issuer = True
 
     def list_path(self, column: str, page: int = 0) -> str:
         return f"/zhengce/{column}/home.htm" if page == 0 else f"/zhengce/{column}/home_{page}.htm"

@@ -41,7 +41,7 @@ class NoticeView:
     title: str
     published: str  # "2024-03-05 10:30" (Beijing time), as printed on the page
     source: str
-    editor: str
+    editor: str | None
     issuer: str | None
     doc_number: str | None
     index_number: str | None
@@ -174,8 +174,8 @@ class SamplePortal:
             title=n.title,
             published=n.published_text,
             source=n.source,
-            editor=n.editor,
-            issuer=n.issuer if n.kind == "notice" else None,
+            editor=n.editor if r.shows_editor else None,
+            issuer=n.issuer if n.kind == "notice" and r.shows_issuer else None,
             doc_number=n.doc_number,
             index_number=n.index_number if r.shows_index_number else None,
             written=n.written.isoformat() if n.written else None,

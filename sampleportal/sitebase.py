@@ -30,6 +30,8 @@ class SiteRenderer:
     frame_name: str
     redesign_frame_name: str
     shows_index_number = False  # whether article pages print 索引号
+    shows_issuer = False  # whether article pages print 发布机关 / 发文机关
+    shows_editor = True  # whether article pages print 责任编辑
 
     def __init__(self) -> None:
         self._chrome_cache: dict[tuple, tuple[str, str]] = {}

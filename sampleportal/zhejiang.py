@@ -30,6 +30,8 @@ class ZhejiangSite(SiteRenderer):
     frame_name = "zhejiang.html"
     redesign_frame_name = "zhejiang_redesign.html"
     shows_index_number = True
+    shows_issuer = True
+    shows_editor = False
 
     def content_type(self, kind: str, notice: Notice | None = None) -> str:
         if kind == "article" and notice is not None and notice.index % 2 == 0:

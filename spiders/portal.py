@@ -47,7 +47,7 @@ class PortalSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.rules = LinkRules(plan.allowed_domains, plan.article_pattern, plan.list_pattern)
-        self.listing_pages_seen = 0
+        self.listing_pages_seen: dict[str, int] = {}  # column (start URL) -> list pages requested
         self.articles_requested = 0
         self._requested: set[str] = set()
         # Known notices keep their validators whichever way they are reached (recheck list or
@@ -60,9 +60,10 @@ class PortalSpider(scrapy.Spider):
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         for url in self.plan.start_urls:
-            self.listing_pages_seen += 1
+            self.listing_pages_seen[url] = 1
+            self._requested.add(url)
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                 meta={"kind": "listing"}, dont_filter=True, priority=10)
+                                 meta={"kind": "listing", "column": url}, dont_filter=True, priority=10)
         for notice in self.plan.recheck:
             yield self._notice_request(notice, listed_in=None)
 
@@ -98,6 +99,7 @@ class PortalSpider(scrapy.Spider):
             base = absolute(response.url, base_href) or base
         notices: list[str] = []
         requests: list[scrapy.Request] = []
+        column = response.meta.get("column", response.url)
         self._requested.add(response.url)
         links = [(absolute(base, a.attrib.get("href")), a) for a in selector.css("a")]
         links += [(url, None) for url in scripted_pager_urls(base, text)]
@@ -107,13 +109,13 @@ class PortalSpider(scrapy.Spider):
             if self.rules.is_article(url):
                 if url not in notices:
                     notices.append(url)
-            elif self.listing_pages_seen < self.plan.max_list_pages and url not in self._requested:
+            elif self.listing_pages_seen.get(column, 0) < self.plan.max_list_pages and url not in self._requested:
                 link_text = "".join(anchor.css("::text").getall()) if anchor is not None else ""
                 if anchor is None or self.rules.is_listing(url, link_text):
                     self._requested.add(url)
-                    self.listing_pages_seen += 1
+                    self.listing_pages_seen[column] = self.listing_pages_seen.get(column, 0) + 1
                     requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                                   meta={"kind": "listing"}, priority=5))
+                                                   meta={"kind": "listing", "column": column}, priority=5))
         yield Capture(
             site=self.plan.site, url=response.request.url if response.request else response.url,
             final_url=response.url, status=response.status, fetched_at=now_iso(),
