@@ -203,3 +203,43 @@ def test_escaped_markup_in_the_versions_table_does_not_run(served, browser):
     assert browser.execute_script("return window.pwned === undefined")
     cells = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "td.col-text")]
     assert any("<script>document.title='pwned'" in text for text in cells)
+
+
+def test_sample_portal_edit_is_shown_on_its_change_page(browser, tmp_path):
+    """End to end: crawl the sample portal, let it edit a notice, re-check, serve, look."""
+    from sampleportal import SamplePortal
+    from tests.conftest import make_setup
+    from tests.test_monitor import check
+
+    with SamplePortal() as portal:
+        setup = make_setup(portal, tmp_path)
+        check(setup)
+        edit = portal.edit_notice("hunan", 1)
+        check(setup)
+    with Archive(setup.archive_path, readonly=True) as archive:
+        (change,) = archive.changes(kinds=["edited"])
+    port = free_port()
+    server = subprocess.Popen([*portalwatch_command(), "serve", "--archive", str(setup.archive_path),
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        browser.get(f"http://127.0.0.1:{port}/-/change/{change.id}")
+        inserted = "".join(el.text for el in browser.find_elements(By.TAG_NAME, "ins"))
+        deleted = "".join(el.text for el in browser.find_elements(By.TAG_NAME, "del"))
+        (before, after), *rest = edit.changes
+        assert inserted and deleted
+        # The changed figure's new digits are inserted, its old digits deleted.
+        new_digits = {ch for ch in after if ch.isdigit()} - {ch for ch in before if ch.isdigit()}
+        assert not new_digits or new_digits & set(inserted)
+        for _before, after_sentence in rest:
+            assert after_sentence[:6] in inserted
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
