@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import PortalProcess, RssSampler, file_bytes  # noqa: E402
+from _support import PortalProcess, RssSampler, file_bytes
 
 
 def crawl(config: Path, *extra: str) -> tuple[dict, float, RssSampler]:

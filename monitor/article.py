@@ -1,7 +1,7 @@
 """What extraction makes of a page: the notice body and its metadata."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,7 +246,7 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
 
         try:
             Selector(text="<html></html>").css(selector)
-        except Exception as exc:  # cssselect raises several error types
+        except Exception as exc:  # noqa: BLE001 - cssselect and lxml raise several unrelated error types
             raise fail("content_selector", f"not a valid CSS selector: {exc}") from None
 
     def number(key: str, *, minimum: float, integer: bool = False, optional: bool = False):

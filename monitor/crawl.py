@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from monitor.config import Config, SiteConfig
 from spiders.plan import CrawlPlan, KnownNotice
@@ -74,7 +74,7 @@ RECHECK_CHOICES = ("due", "all", "none")
 def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_mode: str = "due") -> CrawlPlan:
     """The spider's plan for one round of ``site``: its listings plus the known notices due
     (``recheck_mode``: ``due`` by the site's recheck policy, ``all`` known notices, ``none``)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     round_number = archive.rounds_done(site.name)
     recheck, skip = [], set()
     for state in archive.page_states(site.name):
@@ -248,11 +248,11 @@ def run_round(config: Config, sites: list[str], **kwargs) -> RoundReport:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def since_days(days: float) -> str:
-    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -69,11 +69,11 @@ def _bound(value: str) -> tuple[str, timedelta]:
         date.fromisoformat(value)  # rejects 2024-02-30
         return value, timedelta(days=1)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or ISO datetime (YYYY-MM-DDTHH:MM)") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     step = timedelta(microseconds=1) if moment.microsecond else timedelta(seconds=1)
     return _iso(moment), step
 

@@ -12,7 +12,6 @@ from scrapy.crawler import Crawler
 from monitor.recorder import Recorder
 from spiders.capture import Capture
 
-
 RECORDERS: dict[str, Recorder] = {}
 
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from monitor.article import Article
 from monitor.config import Config
@@ -70,7 +70,7 @@ def reextract(archive: Archive, config: Config, *, site: str | None = None, work
         executor = None
         articles = map(_extract, jobs())
     try:
-        now = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
         for (page_id, _url, _site, _sha, fingerprint, capture_id), article in zip(rows, articles):
             report.checked += 1
             content = version_content(article)

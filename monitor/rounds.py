@@ -7,7 +7,7 @@ scrolled past the last listing page read are not delisted.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from monitor.config import SiteConfig
 from monitor.recorder import RoundTally
@@ -15,7 +15,7 @@ from storage.archive import Archive
 
 
 def finish_round(archive: Archive, site: SiteConfig, tally: RoundTally) -> list[int]:
-    now = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
     change_ids: list[int] = []
     with archive.transaction():
         if tally.listings_ok.get(site.name):

@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -49,7 +49,7 @@ class Watcher:
         self._runners: set[RoundRunner] = set()
         self.scheduler = BackgroundScheduler(
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
 
     def run_site(self, site_name: str) -> None:
@@ -81,7 +81,7 @@ class Watcher:
                 runner.interrupt()
 
     def run(self) -> int:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for site in self.sites:
             self.scheduler.add_job(self.run_site, trigger_for(site), args=[site.name], id=site.name,
                                    name=f"crawl {site.name}", next_run_time=now)

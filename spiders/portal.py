@@ -9,7 +9,7 @@ stops the crawl.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import scrapy
 from scrapy.http import Response
@@ -26,7 +26,7 @@ SEEN_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def kept_headers(response: Response) -> dict[str, str]:

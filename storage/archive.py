@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import sqlite_utils
 
@@ -70,7 +71,7 @@ class Archive:
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
 
-    def __enter__(self) -> Archive:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

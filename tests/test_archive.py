@@ -40,11 +40,10 @@ def test_identical_raw_bodies_are_stored_once(archive):
 
 
 def test_failed_item_rolls_back_completely(archive):
-    with pytest.raises(RuntimeError):
-        with archive.transaction():
-            page = archive.ensure_page("s", "http://a/1", AT)
-            archive.add_capture(page.id, fetched_at=AT, status=200, outcome="new", body=b"x")
-            raise RuntimeError("crash mid-item")
+    with pytest.raises(RuntimeError), archive.transaction():
+        page = archive.ensure_page("s", "http://a/1", AT)
+        archive.add_capture(page.id, fetched_at=AT, status=200, outcome="new", body=b"x")
+        raise RuntimeError("crash mid-item")
     assert archive.counts() == {"sites": 0, "pages": 0, "captures": 0, "versions": 0, "changes": 0, "blobs": 0}
 
 

@@ -163,7 +163,7 @@ def test_diff_shows_the_changed_figure_at_character_level(watched):
     payload = json.loads(watched.invoke("diff", url, "--format", "json").output)
     inserted = "".join(op["text"] for op in payload["ops"] if op["op"] == "insert")
     deleted = "".join(op["text"] for op in payload["ops"] if op["op"] == "delete")
-    before, after = edit.changes[0]
+    _before, after = edit.changes[0]
     assert payload["chars_added"] > 0 and payload["chars_removed"] > 0
     # the figure edit is a few characters, not the whole sentence
     assert len(inserted) < len(after) + 80 and any(ch.isdigit() for ch in inserted + deleted)

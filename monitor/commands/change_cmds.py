@@ -1,9 +1,8 @@
 """changes, diff: what changed, and how."""
 from __future__ import annotations
 
-import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import click
 
@@ -25,7 +24,7 @@ def parse_since(value: str | None) -> str | None:
     units = {"d": "days", "h": "hours", "m": "minutes"}
     if value[-1:] in units and value[:-1].isdigit():
         delta = timedelta(**{units[value[-1]]: int(value[:-1])})
-        return (datetime.now(timezone.utc) - delta).isoformat()
+        return (datetime.now(UTC) - delta).isoformat()
     try:
         if len(value) == 10:
             return date.fromisoformat(value).isoformat()
