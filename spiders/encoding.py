@@ -127,10 +127,27 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if best_errors is not None and best_errors / non_ascii <= _TOLERATED_ERROR_SHARE:
         return best_text, best_name
 
+    if _mostly_utf8(body):
+        return body.decode("utf-8", errors="replace"), "utf-8"
     guessed = _charset_normalizer_guess(body)
     if guessed:
         return body.decode(guessed, errors="replace"), guessed
     return best_text, best_name
+
+
+# A valid UTF-8 multibyte sequence (lead byte, then the right number of 80-BF bytes).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Damaged UTF-8: most non-ASCII bytes form valid UTF-8 sequences. GB18030 accepts almost
+    any byte pair, so it "decodes" damaged UTF-8 with few errors into mojibake; but GB text
+    rarely forms valid UTF-8 sequences by chance, so their share tells the two apart."""
+    non_ascii = sum(1 for b in body if b > 0x7F)
+    if not non_ascii:
+        return False
+    in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(body))
+    return in_sequences / non_ascii >= 0.8
 
 
 def _charset_normalizer_guess(body: bytes) -> str | None:
