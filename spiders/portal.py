@@ -81,8 +81,11 @@ class PortalSpider(scrapy.Spider):
             headers["If-None-Match"] = notice.etag
         if notice.last_modified:
             headers["If-Modified-Since"] = notice.last_modified
+        # dont_filter: the spider already fetches each notice once per round; Scrapy's own
+        # duplicate filter would drop the second of two notices that both redirect to the
+        # home page, and that notice's removal would go unseen.
         return scrapy.Request(
-            notice.url, callback=self.parse_notice, errback=self.failed, headers=headers,
+            notice.url, callback=self.parse_notice, errback=self.failed, headers=headers, dont_filter=True,
             meta={"kind": "article", "listed_in": listed_in, "handle_httpstatus_list": SEEN_STATUSES},
         )
 

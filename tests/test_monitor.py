@@ -171,3 +171,13 @@ def test_diff_shows_the_changed_figure_at_character_level(watched):
     assert "<ins>" in html and "<del>" in html
     text = watched.invoke("diff", url).output
     assert "[+" in text and "[-" in text
+
+
+def test_two_notices_redirected_to_the_home_page_are_both_removed(watched):
+    portal = watched.portal
+    urls = [portal.article_url("hunan", 2), portal.article_url("hunan", 3)]
+    for index in (2, 3):
+        portal.remove_notice("hunan", index, how="redirect_home")
+    report = check(watched)
+    assert report["changes"] == {"removed": 2}, report
+    assert sorted(c.url for c in changes(watched, kinds=["removed"])) == sorted(urls)
