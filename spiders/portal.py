@@ -92,8 +92,10 @@ class PortalSpider(scrapy.Spider):
     # -- callbacks -------------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterator[Capture | scrapy.Request]:
-        if not isinstance(response, scrapy.http.TextResponse):
-            return
+        if isinstance(response, scrapy.http.TextResponse):
+            yield from self._read_listing(response)
+
+    def _read_listing(self, response: scrapy.http.TextResponse) -> Iterator[Capture | scrapy.Request]:
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
         selector = scrapy.Selector(text=text, type="html")
         base = response.url
