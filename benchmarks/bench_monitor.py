@@ -3,7 +3,8 @@
     python benchmarks/bench_monitor.py [--notices 1000] [--rounds 10]
 
 Accuracy: the sample portal with ~N notices; every round churns the furniture of every page
-and makes known edits, removals (404 / redirect home / soft 404), additions and delistings;
+and makes known body and title edits, removals (404 / 410 / redirect home / soft 404),
+additions and delistings;
 the changes `portalwatch check` reports are compared with what the portal did:
 precision and recall of alerts.
 
@@ -53,6 +54,13 @@ def accuracy(notices: int, rounds: int, workdir: Path) -> None:
                     portal.remove_notice(site, index, how=rng.choice(REMOVALS))
                     live[site].discard(index)
                     expected.add((portal.article_url(site, index), "removed"))
+                for index in rng.sample(sorted(live[site]), 1):
+                    portal.edit_title(site, index)
+                    expected.add((portal.article_url(site, index), "edited"))
+                for index in rng.sample(sorted(live[site] - {i for i in live[site] if (portal.article_url(site, i), "edited") in expected}), 1):
+                    portal.delist_notice(site, index)
+                    live[site].discard(index)
+                    expected.add((portal.article_url(site, index), "delisted"))
                 url = portal.add_notice(site)
                 live[site].add(portal.index_of(site, url))
                 expected.add((url, "new"))
