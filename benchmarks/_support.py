@@ -35,6 +35,34 @@ class PortalProcess:
         self.proc.wait(10)
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (fork, the fork server) counted once across the tree."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_mb(pid: int) -> float:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _pss_kb(current)
+        stack.extend(children.get(current, []))
+    return total / 1024
+
+
 def tree_rss_mb(pid: int) -> tuple[float, float]:
     """(sum of RSS over the process tree, largest single process RSS) in MB, from /proc."""
     children: dict[int, list[int]] = {}
@@ -66,7 +94,7 @@ class RssSampler:
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid, self.interval = pid, interval
-        self.peak_total = self.peak_single = 0.0
+        self.peak_total = self.peak_single = self.peak_pss = 0.0
         self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -76,6 +104,7 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             total, single = tree_rss_mb(self.pid)
+            self.peak_pss = max(self.peak_pss, tree_pss_mb(self.pid))
             self.peak_total = max(self.peak_total, total)
             self.peak_single = max(self.peak_single, single)
             self.samples.append((time.monotonic() - self._started, total))

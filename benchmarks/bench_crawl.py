@@ -63,7 +63,8 @@ def run(articles_total: int, workdir: Path, *, growth: bool) -> None:
         print(f"\n== {fetched} notices ({per_site} per site x 3 sites) ==")
         print(f"first crawl: {seconds:.1f}s wall, {fetched / seconds:.1f} notices/s end to end "
               f"(+{report['listings']} listing pages)")
-        print(f"peak RSS: process tree {sampler.peak_total:.0f} MB, largest process {sampler.peak_single:.0f} MB")
+        print(f"peak memory: process tree PSS {sampler.peak_pss:.0f} MB (RSS sum {sampler.peak_total:.0f} MB, "
+              f"counting shared pages once per process), largest process RSS {sampler.peak_single:.0f} MB")
         quarter = [s for s in sampler.samples if s[0] > 1.0]
         if quarter:
             chunks = [quarter[i * len(quarter) // 4:(i + 1) * len(quarter) // 4] for i in range(4)]
