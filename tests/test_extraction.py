@@ -219,3 +219,45 @@ def test_attachment_line_in_the_document_wording_stays_in_the_body():
 def test_addressee_line_opens_the_body():
     article = extract_article(_notice_page("", "").replace('<div id="zoom">', '<div id="zoom"><p>各有关部门：</p>'))
     assert article.text.split("\n") == ["各有关部门："] + PARAGRAPHS
+
+
+# A short line of prose next to the article container, inside the same wrapper: by prose
+# alone the wrapper (article + this line) scores higher than the container.
+PROMO = "欢迎提供新闻线索。"
+
+
+def _wrapped_article(open_tag: str, close_tag: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"""<html><head><meta charset="utf-8"><title>关于做好春节期间安全生产工作的通知_某省政府</title></head>
+<body><ul class="nav">{NAV}</ul><div class="wrap">
+<h1>关于做好春节期间安全生产工作的通知</h1>
+{open_tag}{paragraphs}{close_tag}
+<div class="promo"><p>{PROMO}</p></div>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize("open_tag,close_tag", [
+    ('<div class="TRS_Editor">', "</div>"), ('<div class="TRS_UEDITOR trs_paper_default">', "</div>"),
+    ('<div id="zoom">', "</div>"), ('<div id="Zoom">', "</div>"), ('<div id="UCAP-CONTENT">', "</div>"),
+    ('<div class="pages_content">', "</div>"), ('<div class="article-content">', "</div>"),
+    ('<div id="content">', "</div>"), ('<div class="content">', "</div>"), ('<div id="fontzoom">', "</div>"),
+    ('<div class="view TRS_UEDITOR">', "</div>"), ("<ucapcontent>", "</ucapcontent>"),
+    ('<div class="rich_media_content" id="js_content">', "</div>"), ('<article class="article">', "</article>"),
+    ('<div id="artibody">', "</div>"), ('<div class="post_text" id="endText">', "</div>"),
+    ('<div class="text">', "</div>"),
+])
+def test_known_article_container_wins_a_near_tie_with_its_wrapper(open_tag, close_tag):
+    article = extract_article(_wrapped_article(open_tag, close_tag))
+    assert article.text.split("\n") == PARAGRAPHS
+
+
+def test_without_a_known_container_the_wrapper_with_more_prose_is_kept():
+    article = extract_article(_wrapped_article('<div class="wz">', "</div>"))
+    assert article.text.split("\n") == PARAGRAPHS + [PROMO]
+
+
+def test_container_name_on_a_menu_does_not_beat_the_prose():
+    page = _wrapped_article("<div>", "</div>").replace('<ul class="nav">', '<ul class="nav content">')
+    article = extract_article(page)
+    assert article.text.split("\n")[:4] == PARAGRAPHS
+    assert "栏目1" not in article.text

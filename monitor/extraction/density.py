@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from monitor.extraction.containers import container_hint
 from monitor.extraction.dom import BLOCK_TAGS, tag_of
 from monitor.extraction.labels import MAX_INFO_LINE_CHARS, is_info_line
 
@@ -114,9 +115,11 @@ def best_content_node(root, scores: dict | None = None) -> DensityPick | None:
         scores_all[el] = subtotal
         prose_of[el] = sub_prose
         links_of[el] = sub_links
-        # deepest of equals wins
-        if (best is None or subtotal > best.score) and tag not in ("html", "body") and subtotal > 0:
-            best = DensityPick(el, subtotal, sub_prose, sub_links)
+        # deepest of equals wins; a known article-container name breaks near ties
+        if subtotal > 0 and tag not in ("html", "body"):
+            rank = subtotal * container_hint(el)
+            if best is None or rank > best.score:
+                best = DensityPick(el, rank, sub_prose, sub_links)
         if totals:
             totals[-1] += subtotal
             prose_tot[-1] += sub_prose
