@@ -261,3 +261,14 @@ def test_container_name_on_a_menu_does_not_beat_the_prose():
     article = extract_article(page)
     assert article.text.split("\n")[:4] == PARAGRAPHS
     assert "栏目1" not in article.text
+
+
+def test_vertical_button_caption_is_dropped_but_vertical_table_text_stays():
+    caption = "".join(f"<div>{ch}</div>" for ch in "返回下一版")
+    cells = "<table><tr>" \
+        "<td>基<br>础<br>指<br>标</td><td>按季度考核，每项达标得一分。</td></tr></table>"
+    article = extract_article(_notice_page("", cells + caption))
+    lines = article.text.split("\n")
+    assert lines[:4] == PARAGRAPHS
+    assert lines[4:8] == ["基", "础", "指", "标"]
+    assert "返" not in lines and "版" not in lines

@@ -15,6 +15,7 @@ from monitor.extraction.furniture import (
     READER_NUMBER,
     RELATED_HEADINGS,
     SHARE_WORDS,
+    VERTICAL_BUTTON,
 )
 from monitor.extraction.labels import DOC_NUMBER_LINE, is_info_line
 
@@ -75,14 +76,15 @@ def strip_furniture(text: str, title: str | None = None) -> str:
 
 
 def _drop_vertical_runs(lines: list[str]) -> list[str]:
-    """Drop runs of one-character lines: vertical button captions (返/回/下/一/版)."""
+    """Drop runs of one-character lines that spell a button caption written vertically
+    (返/回/下/一/版). Other runs stay: table cells with vertical text (基/础/指/标) are content."""
     keep: list[str] = []
     run: list[str] = []
     for line in lines + [""]:
         if len(line) == 1:
             run.append(line)
             continue
-        if len(run) < 3:
+        if len(run) < 3 or not VERTICAL_BUTTON.match("".join(run)):
             keep.extend(run)
         run = []
         if line:

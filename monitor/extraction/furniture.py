@@ -24,6 +24,9 @@ BUTTON_WORDS = (
 )
 # Share widgets (分享到 微信/微博), QR codes (扫一扫), added by share plugins on most portals.
 SHARE_WORDS = ("分享到", "扫一扫", "微信扫一扫", "分享至", "手机扫描二维码", "用微信扫描二维码")
+# Captions of page-navigation buttons that templates write one character per line
+# (返回 / 下一版 / 回到顶部 on e-paper and old news templates).
+VERTICAL_BUTTON = re.compile(r"^(?:返回|回到|上一|下一|顶部|打印|关闭|收藏|分享|首页|目录|版|页|篇)+$")
 # Visit counters; they change on every fetch, so they must never reach the body.
 COUNTER = re.compile(r"(?:浏览次数|浏览量|访问量|阅读数|阅读量|点击数|点击量|访问次数|浏览人次|点击率)\s*[:：]?\s*[\d\-]*")
 # "You are reader no. 154" counters on forum and old news templates.
