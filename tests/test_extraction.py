@@ -272,3 +272,58 @@ def test_vertical_button_caption_is_dropped_but_vertical_table_text_stays():
     assert lines[:4] == PARAGRAPHS
     assert lines[4:8] == ["基", "础", "指", "标"]
     assert "返" not in lines and "版" not in lines
+
+
+def _dated_page(head: str = "", info: str = "") -> str:
+    """A news page whose <head> carries ``head`` and whose info line reads ``info``."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"""<html><head><meta charset="utf-8">{head}<title>全省安全生产工作会议召开_要闻_某省政府</title></head>
+<body><ul class="nav">{NAV}</ul><h1>全省安全生产工作会议召开</h1>
+<div class="info">{info}</div><div class="content">{paragraphs}</div></body></html>"""
+
+
+@pytest.mark.parametrize("info,published", [
+    ("发布时间：2024年3月5日 10:30", "2024-03-05T10:30+08:00"),
+    ("发布日期：2024-3-5", "2024-03-05"),
+    ("时间：2024/03/05 09:05:30", "2024-03-05T09:05:30+08:00"),
+    ("日期：2024.03.05", "2024-03-05"),
+    ("来源：省应急管理厅 2024-03-05 10:30", "2024-03-05T10:30+08:00"),
+    ("2024年03月05日 10时30分 来源：新华社", "2024-03-05T10:30+08:00"),
+])
+def test_chinese_date_forms_on_the_info_line(info, published):
+    assert extract_article(_dated_page(info=info)).published == published
+
+
+@pytest.mark.parametrize("head", [
+    '<meta name="PubDate" content="2024-03-05 10:30:00">',
+    '<meta name="firstpublishedtime" content="2024-03-05 10:30:00">',
+    '<meta name="publishdate" content="2024-03-05 10:30:00">',
+    '<meta property="article:published_time" content="2024-03-05T10:30:00+08:00">',
+    '<meta property="article:published_time" content="2024-03-05T02:30:00Z">',
+    '<meta name="dc.date" content="2024-03-05 10:30:00">',
+    '<meta property="og:release_date" content="2024-03-05T10:30:00+0800">',
+    '<meta name="PubDate" content="20240305103000">',
+    '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-03-05T10:30:00+08:00"}</script>',
+])
+def test_publish_time_from_meta_when_the_page_shows_no_date(head):
+    assert extract_article(_dated_page(head=head)).published == "2024-03-05T10:30:00+08:00"
+
+
+def test_time_element_gives_the_publish_time():
+    page = _dated_page().replace('<div class="info"></div>', '<time datetime="2024-03-05T10:30+08:00">3月5日</time>')
+    assert extract_article(page).published == "2024-03-05T10:30+08:00"
+
+
+def test_page_date_without_time_takes_the_time_of_the_same_day_meta_publish_time():
+    page = _dated_page(head='<meta name="PubDate" content="2024-03-05 10:30:00">', info="发布日期：2024-03-05")
+    assert extract_article(page).published == "2024-03-05T10:30:00+08:00"
+
+
+def test_page_date_wins_over_a_meta_time_of_another_day():
+    page = _dated_page(head='<meta name="PubDate" content="2024-03-07 08:00:00">', info="发布日期：2024-03-05")
+    assert extract_article(page).published == "2024-03-05"
+
+
+def test_page_time_wins_over_the_meta_time():
+    page = _dated_page(head='<meta name="PubDate" content="2024-03-05 08:00:00">', info="发布时间：2024-03-05 10:30")
+    assert extract_article(page).published == "2024-03-05T10:30+08:00"

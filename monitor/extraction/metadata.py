@@ -11,31 +11,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from monitor.extraction.dates import (
+    DATE_RE,
+    URL_DATE_RE,
+    US_DATE_RE,
+    find_date,
+    iso_datetime,
+    jsonld_published,
+    meta_published,
+)
 from monitor.extraction.dom import node_text
 from monitor.extraction.labels import DOC_NUMBER_LINE, labelled_values
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
 META_TITLE = ("articletitle", "og:title", "twitter:title", "title")
-META_PUBLISHED = ("pubdate", "firstpublishedtime", "article:published_time", "publishdate", "publish_date",
-                  "dc.date", "dcterms.created", "og:release_date", "releasedate", "date")
 META_SOURCE = ("contentsource", "source", "og:article:source")
 META_AUTHOR = ("author", "article:author")
 # Values that name this very website rather than a source (本网 = "this site").
 NOT_A_SOURCE = ("本网", "本站", "原创", "本网站", "网站")
 
-# 2024-03-05 10:30[:00], 2024年3月5日 10时30分, 2024/3/5, 2024.03.05
-DATE_RE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?"
-    r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)\s*分?(?:\s*[:：]\s*(\d{1,2})(?!\d)\s*秒?)?)?"
-)
-# US order used by old ASP pages: 7/5/2005 9:23:57 PM
-US_DATE_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s*-?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?)?",
-                        re.IGNORECASE)
-URL_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
 TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
-# Beijing time: portals print local time without an offset.
-BEIJING = "+08:00"
 # How far below the headline / above the body an unlabelled date may sit and still be
 # the notice's date, and how long its line may be (longer lines are prose mentioning a date).
 DATE_LINES_AFTER_TITLE = 12
@@ -78,39 +74,20 @@ def read_meta(root) -> dict[str, str]:
         content = (el.get("content") or "").strip()
         if name and content and name not in meta:
             meta[name] = content
+    # schema.org microdata on any element (<time itemprop="datePublished" datetime=…>).
+    for el in root.xpath("//*[@itemprop='datePublished' and (@datetime or @content)]"):
+        meta.setdefault("datepublished", (el.get("content") or el.get("datetime")).strip())
+        break
+    for el in root.xpath("//script[@type='application/ld+json']"):
+        if el.text and "datePublished" in el.text and (value := jsonld_published(el.text)):
+            meta.setdefault("ld+json:datepublished", value.strip())
+            break
+    # The first <time datetime> of the page: HTML5 templates mark the article's time so.
+    for el in root.iter("time"):
+        if (value := (el.get("datetime") or "").strip()):
+            meta.setdefault("time", value)
+            break
     return meta
-
-
-def iso_datetime(m: re.Match, us: bool = False) -> str | None:
-    """ISO string for a date match: date only, or with time and Beijing offset."""
-    if us:
-        mo, d, y, h, mi, s, ampm = m.groups()
-    else:
-        y, mo, d, h, mi, s = m.groups()
-        ampm = None
-    y, mo, d = int(y), int(mo), int(d)
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100):
-        return None
-    day = f"{y:04d}-{mo:02d}-{d:02d}"
-    if h is None:
-        return day
-    h, mi = int(h), int(mi)
-    if ampm:
-        h = h % 12 + (12 if ampm.upper() == "PM" else 0)
-    if not (0 <= h <= 23 and 0 <= mi <= 59):
-        return day
-    clock = f"{h:02d}:{mi:02d}" + (f":{int(s):02d}" if s is not None else "")
-    return f"{day}T{clock}{BEIJING}"
-
-
-def find_date(text: str) -> str | None:
-    m = DATE_RE.search(text)
-    if m and (value := iso_datetime(m)):
-        return value
-    m = US_DATE_RE.search(text)
-    if m:
-        return iso_datetime(m, us=True)
-    return None
 
 
 def _clean(value: str | None) -> str | None:
@@ -260,13 +237,14 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
         # The disclosure table shows the day, the info line the day and time: whichever
         # comes first in the template, the notice's time is the one with the clock.
         best = next((c for c in strong if c[2][:10] == best[2][:10] and "T" in c[2]), best)
-    meta_date, meta_name = None, ""
-    for name in META_PUBLISHED:
-        if meta.get(name) and (meta_date := find_date(meta[name])):
-            meta_name = name
-            break
+    meta_date, meta_name = meta_published(meta)
     if best is not None and best[0] >= STRONG_DATE_CLUES:
-        return _day_month_order(best[2], lines[best[1]], meta_date), f"date from line {best[1]} (clue score {best[0]})"
+        value = _day_month_order(best[2], lines[best[1]], meta_date)
+        if "T" not in value and meta_date and "T" in meta_date and meta_date[:10] == value:
+            # The page shows the day only; the CMS stored the same day with the time it
+            # published the notice: that time is the notice's.
+            return meta_date, f"date from line {best[1]} (clue score {best[0]}), time from meta {meta_name}"
+        return value, f"date from line {best[1]} (clue score {best[0]})"
     if meta_date:
         return meta_date, f"date from meta {meta_name}"
     if best is not None and best[0] >= 1:
