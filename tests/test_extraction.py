@@ -327,3 +327,21 @@ def test_page_date_wins_over_a_meta_time_of_another_day():
 def test_page_time_wins_over_the_meta_time():
     page = _dated_page(head='<meta name="PubDate" content="2024-03-05 08:00:00">', info="发布时间：2024-03-05 10:30")
     assert extract_article(page).published == "2024-03-05T10:30+08:00"
+
+
+@pytest.mark.parametrize("info,source,editor,author", [
+    ("来源：新华社 【字体：大 中 小】", "新华社", None, None),
+    ("来源：新华社浏览次数：123", "新华社", None, None),
+    ("信息来源：市政府办公室【打印本页】【关闭窗口】", "市政府办公室", None, None),
+    ("文章来源：人民日报 分享到：", "人民日报", None, None),
+    ("稿件来源：某市融媒体中心 | 网络编辑：王五 | 审核：赵六", "某市融媒体中心", "王五", None),
+    ("作者：张三 来源：省应急管理厅 点击数：12", "省应急管理厅", None, "张三"),
+    ("（责任编辑：王小明）", None, "王小明", None),
+    ("责编：赵六 审核：钱七", None, "赵六", None),
+    ("文/记者 张三", None, None, "张三"),
+    ("文/图 李四", None, None, "李四"),
+    ("（文/本报记者 王五）", None, None, "王五"),
+])
+def test_source_editor_and_author_end_at_the_next_label_or_widget(info, source, editor, author):
+    article = extract_article(_dated_page(info=info))
+    assert (article.source, article.editor, article.author) == (source, editor, author)

@@ -29,6 +29,10 @@ SHARE_WORDS = ("分享到", "扫一扫", "微信扫一扫", "分享至", "手机
 VERTICAL_BUTTON = re.compile(r"^(?:返回|回到|上一|下一|顶部|打印|关闭|收藏|分享|首页|目录|版|页|篇)+$")
 # Visit counters; they change on every fetch, so they must never reach the body.
 COUNTER = re.compile(r"(?:浏览次数|浏览量|访问量|阅读数|阅读量|点击数|点击量|访问次数|浏览人次|点击率)\s*[:：]?\s*[\d\-]*")
+# Widgets that follow the last metadata value on an info line, often with no space
+# between (来源：新华社浏览次数：12, 来源：新华社 分享到：): a value ends where one starts.
+WIDGET_START = re.compile(r"(?:浏览次数|浏览量|访问量|阅读数|阅读量|阅读次数|点击数|点击量|访问次数|浏览人次|点击率"
+                          r"|字体\s*[:：大]|字号\s*[:：大]|我要打印|打印本页|打印|分享到|分享至|扫一扫|加入收藏|收藏本页|关闭窗口)")
 # "You are reader no. 154" counters on forum and old news templates.
 READER_NUMBER = re.compile(r"您?是本[文帖页]第\s*\d+\s*[个位名](?:阅览者|读者|访问者|浏览者)")
 # Comment widgets under blog and news posts: the body ends where they start (发表评论,

@@ -21,7 +21,7 @@ from monitor.extraction.dates import (
     meta_published,
 )
 from monitor.extraction.dom import node_text
-from monitor.extraction.labels import DOC_NUMBER_LINE, labelled_values
+from monitor.extraction.labels import DOC_NUMBER_LINE, credited_author, labelled_values
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
@@ -168,7 +168,7 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
             source = None
     md.source = _clean(source)
     md.editor = _clean(_first_token_run(first["editor"][0])) if "editor" in first else None
-    author = first.get("author", (None, 0))[0] or meta.get("author")
+    author = first.get("author", (None, 0))[0] or credited_author(page_lines) or meta.get("author")
     md.author = _clean(_first_token_run(author)) if author else None
     md.doc_number = _clean(first.get("doc_number", (None, 0))[0]) \
         or unlabelled_doc_number(page_lines, title, body_first_line)
