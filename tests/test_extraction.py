@@ -345,3 +345,41 @@ def test_page_time_wins_over_the_meta_time():
 def test_source_editor_and_author_end_at_the_next_label_or_widget(info, source, editor, author):
     article = extract_article(_dated_page(info=info))
     assert (article.source, article.editor, article.author) == (source, editor, author)
+
+
+HEADLINE = "关于做好安全生产工作的通知"
+
+
+def _titled_page(title: str, head: str = "", above: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"""<html><head><meta charset="utf-8">{head}<title>{title}</title></head>
+<body>{above}<div class="content">{paragraphs}</div></body></html>"""
+
+
+@pytest.mark.parametrize("title", [
+    f"{HEADLINE}_某市人民政府", f"{HEADLINE} - 要闻 - 某市人民政府", f"{HEADLINE} | 某市人民政府",
+    f"{HEADLINE}——某市人民政府", f"{HEADLINE} · 某市人民政府", f"{HEADLINE}｜某市人民政府",
+])
+def test_title_is_the_page_title_without_the_site_name(title):
+    assert extract_article(_titled_page(title)).title == HEADLINE
+
+
+def test_logo_heading_with_the_site_name_is_not_the_headline():
+    above = f'<div class="logo"><h1>某市人民政府</h1></div><div class="bt">{HEADLINE}</div>'
+    assert extract_article(_titled_page(f"{HEADLINE}_某市人民政府", above=above)).title == HEADLINE
+
+
+@pytest.mark.parametrize("above", [f"<h1>{HEADLINE}</h1><h2>要闻</h2>", f"<h2>{HEADLINE}</h2><h3>相关新闻</h3>"])
+def test_heading_agreeing_with_the_page_title_is_the_headline(above):
+    assert extract_article(_titled_page(f"某市人民政府_{HEADLINE}_要闻", above=above)).title == HEADLINE
+
+
+def test_og_title_shown_on_the_page_beats_a_page_title_that_is_only_the_site_name():
+    page = _titled_page("某市人民政府", head=f'<meta property="og:title" content="{HEADLINE}">',
+                        above=f'<div class="bt">{HEADLINE}</div>')
+    assert extract_article(page).title == HEADLINE
+
+
+def test_article_title_meta_wins():
+    page = _titled_page("要闻_某市人民政府", head=f'<meta name="ArticleTitle" content="{HEADLINE}">')
+    assert extract_article(page).title == HEADLINE

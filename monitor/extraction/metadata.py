@@ -31,7 +31,9 @@ META_AUTHOR = ("author", "article:author")
 # Values that name this very website rather than a source (本网 = "this site").
 NOT_A_SOURCE = ("本网", "本站", "原创", "本网站", "网站")
 
-TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|-(?=[^-]*$))\s*")
+# Between the headline and the channel / site names in <title>: _ - | — · » (a middle dot
+# only with spaces around it: unspaced it joins the parts of a transliterated name).
+TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜»«›]|--|—+|\s[-–]\s|::|\s[·•]\s|-(?=[^-]*$))\s*")
 # How far below the headline / above the body an unlabelled date may sit and still be
 # the notice's date, and how long its line may be (longer lines are prose mentioning a date).
 DATE_LINES_AFTER_TITLE = 12
@@ -117,12 +119,18 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
     if meta_title:
         return meta_title, "meta ArticleTitle"
     squashed_title = re.sub(r"\s+", "", page_title)
-    agreeing = [c for c in candidates if re.sub(r"\s+", "", c) in squashed_title]
+    # A heading that is only the site or channel name (the logo's <h1>) agrees with
+    # <title> too; when <title> has several parts, those other than the longest are names.
+    title_parts = [re.sub(r"\s+", "", p) for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+    names = set(title_parts) - {max(title_parts, key=len)} if len(title_parts) > 1 else set()
+    agreeing = [c for c in candidates if (flat := re.sub(r"\s+", "", c)) in squashed_title and flat not in names]
     if agreeing:
         return max(agreeing, key=len), "heading agreeing with <title>"
+    shown_lines = {re.sub(r"\s+", "", line) for line in page_lines or ()}
     for name in META_TITLE[1:3]:
         value = _clean(meta.get(name))
-        if value and (not squashed_title or re.sub(r"\s+", "", value) in squashed_title):
+        if value and (not squashed_title or (flat := re.sub(r"\s+", "", value)) in squashed_title
+                      or flat in shown_lines):
             return value, f"meta {name}"
     if page_title:
         parts = [p.strip() for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
