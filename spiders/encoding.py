@@ -51,7 +51,7 @@ def _canonical(label: str | None) -> str | None:
         return "cp1252"
     if label in ("utf8", "unicode-1-1-utf-8", "x-unicode20utf8"):
         return "utf-8"
-    if label in ("big5-hkscs", "x-x-big5", "cn-big5", "csbig5"):
+    if label in ("big5-hkscs", "x-x-big5", "cn-big5", "csbig5", "x-big5"):
         return "big5hkscs" if label == "big5-hkscs" else "big5"
     try:
         return codecs.lookup(label).name
@@ -102,6 +102,9 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
             candidates += ["utf-8", "gb18030", "cp1252"]
         else:
             candidates.append(name)
+        if name == "big5":
+            # Browsers decode big5 with the Hong Kong and Microsoft extensions (WHATWG "Big5").
+            candidates += ["cp950", "big5hkscs"]
     candidates += ["utf-8", "gb18030"]
     seen: set[str] = set()
     for name in candidates:
@@ -114,6 +117,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
                 # Valid UTF-8 with non-ASCII bytes is almost never GB text by chance: the
                 # page was re-saved as UTF-8 under an old GB template's <meta>.
                 return as_utf8, "utf-8"
+            if name in _DOUBLE_BYTE_CHINESE:
+                return _likelier_chinese_reading(body, text, name)
             return text, name
 
     # Nothing decodes cleanly: the bytes are damaged or in an unexpected charset.
@@ -133,6 +138,28 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if guessed:
         return body.decode(guessed, errors="replace"), guessed
     return best_text, best_name
+
+
+# GB and Big5 share their byte ranges: Big5 bytes nearly always "decode" as GB18030 and
+# often the other way round, so a clean decode proves little. Real Chinese text is full
+# of ，。、的 (A3AC A1A3 A1A2 B5C4 in GB; A141 A143 A142 AABA in Big5), which the wrong
+# reading turns into rare characters; a reading with few of them is checked against the other.
+_DOUBLE_BYTE_CHINESE = {"gb18030": "big5hkscs", "big5": "gb18030", "cp950": "gb18030", "big5hkscs": "gb18030"}
+_COMMON_CHINESE = re.compile("[，。、的]")
+# A reading with at least this many common marks per 100 non-ASCII characters is kept as is.
+_COMMON_PER_100 = 2
+
+
+def _likelier_chinese_reading(body: bytes, text: str, name: str) -> tuple[str, str]:
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    common = len(_COMMON_CHINESE.findall(text))
+    if non_ascii < 20 or common * 100 >= _COMMON_PER_100 * non_ascii:
+        return text, name
+    other = _DOUBLE_BYTE_CHINESE[name]
+    other_text = _strict(body, other)
+    if other_text is not None and len(_COMMON_CHINESE.findall(other_text)) > 2 * common:
+        return other_text, "big5" if other == "big5hkscs" else other
+    return text, name
 
 
 # A valid UTF-8 multibyte sequence (lead byte, then the right number of 80-BF bytes).

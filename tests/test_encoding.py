@@ -67,3 +67,38 @@ def test_a_few_broken_bytes_do_not_turn_the_page_into_mojibake():
 
 def test_empty_body():
     assert decode_html(b"") == ("", "utf-8")
+
+
+TRADITIONAL = ("臺北市政府關於做好春節期間安全生產工作的通知：各區公所、各局處，為切實做好春節期間的安全生產工作，"
+               "現將有關事項通知如下。請各單位高度重視，確保市民生命財產安全。")
+SIMPLIFIED = "关于做好春节期间安全生产工作的通知：各区政府、各部门，为切实做好春节期间的安全生产工作，现将有关事项通知如下。"
+
+
+def test_big5_page_without_a_charset_is_not_read_as_gb():
+    text, encoding = decode_html(page("", TRADITIONAL).encode("big5"))
+    assert TRADITIONAL in text
+    assert encoding == "big5"
+
+
+def test_big5_page_declaring_gb2312_is_read_as_big5():
+    text, encoding = decode_html(page('<meta charset="gb2312">', TRADITIONAL).encode("big5"))
+    assert TRADITIONAL in text
+    assert encoding == "big5"
+
+
+def test_big5_page_under_a_gbk_header_is_read_as_big5():
+    text, encoding = decode_html(page("", TRADITIONAL).encode("big5"), "text/html; charset=gbk")
+    assert TRADITIONAL in text
+
+
+def test_gbk_page_declaring_big5_is_read_as_gb():
+    text, encoding = decode_html(page('<meta charset="big5">', SIMPLIFIED).encode("gbk"))
+    assert SIMPLIFIED in text
+    assert encoding == "gb18030"
+
+
+def test_big5_with_hong_kong_characters_decodes_as_browsers_do():
+    hk = "香港特別行政區政府公告：市民請留意天氣變化，注意安全。你\u5605"  # 嘅 (U+5605) is HKSCS, not plain Big5
+    body = page('<meta charset="big5">', hk).encode("big5hkscs")
+    text, _ = decode_html(body)
+    assert "\u5605" in text and "\ufffd" not in text
