@@ -96,10 +96,19 @@ class ZhejiangSite(SiteRenderer):
             pager.append(f'<a href="{self.list_path(col.key, cur + 1)}">下一页</a>')
         pager.append(f'<a href="{self.list_path(col.key, pages - 1)}">尾页</a>')
         note = self.private_link() if col.key == self.profile.columns[0].key and cur == 0 else ""
+        if col.key != self.profile.columns[0].key:
+            # Hanweb's "datastore": the list arrives as CDATA records inside a script block
+            # that the page's JavaScript turns into <li> elements (no links in the DOM).
+            records = "\n".join(f"<record><![CDATA[{row}]]></record>" for row in rows.split("\n") if row)
+            listing_html = (f'<div id="{LIST_UID}"><script type="text/xml">\n<datastore>\n'
+                            f"<nextgroup><![CDATA[]]></nextgroup>\n<recordset>\n{records}\n</recordset>\n"
+                            f"</datastore>\n</script></div>\n")
+        else:
+            listing_html = f'<div id="{LIST_UID}"><ul class="zjlist">\n{rows}\n</ul></div>\n'
         main = (
             f"{self._position(None, col.name)}\n"
             f'<table width="100%" class="list_table"><tr><td valign="top" width="75%">\n'
-            f'<div id="{LIST_UID}"><ul class="zjlist">\n{rows}\n</ul></div>\n'
+            f"{listing_html}"
             f'<div class="default_pgContainer">共{pages}页 第{cur + 1}页 {" ".join(pager)}</div>\n{note}\n'
             f'</td><td valign="top" class="side">{self.related_box(furniture, "热点专题")}</td></tr></table>'
         )

@@ -57,6 +57,25 @@ def absolute(base: str, href: str | None) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
+# Links written inside scripts: Hanweb/大汉 column pages ship their list as CDATA records in a
+# <script type="text/xml"><datastore> block, and some TRS pages build lists from JS strings.
+_SCRIPT_BLOCK_RE = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_EMBEDDED_HREF_RE = re.compile(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)""", re.IGNORECASE)
+
+
+def embedded_links(base: str, html: str) -> list[str]:
+    """Absolute URLs of links that appear only inside script blocks."""
+    urls: list[str] = []
+    for block in _SCRIPT_BLOCK_RE.findall(html):
+        if "href" not in block:
+            continue
+        for href in _EMBEDDED_HREF_RE.findall(block):
+            url = absolute(base, href)
+            if url and url not in urls:
+                urls.append(url)
+    return urls
+
+
 def scripted_pager_urls(base: str, html: str) -> list[str]:
     """Listing pages named by a TRS ``createPageHTML(...)`` call, in page order."""
     match = TRS_PAGER_RE.search(html)

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from spiders.capture import KEPT_HEADERS, Capture
 from spiders.encoding import decode_html
-from spiders.links import LinkRules, absolute, scripted_pager_urls
+from spiders.links import LinkRules, absolute, embedded_links, scripted_pager_urls
 from spiders.plan import CrawlPlan, KnownNotice
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
@@ -107,6 +107,7 @@ class PortalSpider(scrapy.Spider):
         column = response.meta.get("column", response.url)
         self._requested.add(response.url)
         links = [(absolute(base, a.attrib.get("href")), a) for a in selector.css("a")]
+        links += [(url, None) for url in embedded_links(base, text) if self.rules.is_article(url)]
         links += [(url, None) for url in scripted_pager_urls(base, text)]
         for url, anchor in links:
             if url is None:
