@@ -87,7 +87,7 @@ def test_big5_page_declaring_gb2312_is_read_as_big5():
 
 
 def test_big5_page_under_a_gbk_header_is_read_as_big5():
-    text, encoding = decode_html(page("", TRADITIONAL).encode("big5"), "text/html; charset=gbk")
+    text, _encoding = decode_html(page("", TRADITIONAL).encode("big5"), "text/html; charset=gbk")
     assert TRADITIONAL in text
 
 
