@@ -25,6 +25,12 @@ from spiders.plan import CrawlPlan, KnownNotice
 SEEN_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 
 
+# Notices found on a listing are fetched before the next listing page is read, so the queue
+# holds about one listing's worth of requests however large the column: memory stays flat.
+LISTING_PRIORITY = 0
+NOTICE_PRIORITY = 1
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -63,7 +69,7 @@ class PortalSpider(scrapy.Spider):
             self.listing_pages_seen[url] = 1
             self._requested.add(url)
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                 meta={"kind": "listing", "column": url}, dont_filter=True, priority=10)
+                                 meta={"kind": "listing", "column": url}, dont_filter=True, priority=LISTING_PRIORITY)
         for notice in self.plan.recheck:
             yield self._notice_request(notice, listed_in=None)
 
@@ -86,6 +92,7 @@ class PortalSpider(scrapy.Spider):
         # home page, and that notice's removal would go unseen.
         return scrapy.Request(
             notice.url, callback=self.parse_notice, errback=self.failed, headers=headers, dont_filter=True,
+            priority=NOTICE_PRIORITY,
             meta={"kind": "article", "listed_in": listed_in, "handle_httpstatus_list": SEEN_STATUSES},
         )
 
@@ -121,7 +128,7 @@ class PortalSpider(scrapy.Spider):
                     self._requested.add(url)
                     self.listing_pages_seen[column] = self.listing_pages_seen.get(column, 0) + 1
                     requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                                   meta={"kind": "listing", "column": column}, priority=5))
+                                                   meta={"kind": "listing", "column": column}, priority=LISTING_PRIORITY))
         yield Capture(
             site=self.plan.site, url=response.request.url if response.request else response.url,
             final_url=response.url, status=response.status, fetched_at=now_iso(),
