@@ -32,10 +32,13 @@ def pages(config_path, archive_path, site_name, as_json):
     if not rows:
         click.echo("the archive holds no notices yet")
         return
+    click.echo(f"{'site':<10} {'published':<16} {'ver':<4} {'status':<11} {'checked (UTC)':<16}  title / url")
     for row in rows:
+        published = (row.published or "-")[:16].replace("T", " ")
+        checked = (row.last_checked or "-")[:16].replace("T", " ")
         click.echo(
-            f"{row.site:<10} {short(row.published, 25):<25} v{row.versions:<3} {row.status:<11} "
-            f"{short(row.last_checked, 19):<19}  {short(row.title, 40)}\n{'':<10} {row.url}"
+            f"{row.site:<10} {published:<16} v{row.versions:<3} {row.status:<11} {checked:<16}  "
+            f"{short(row.title, 40)}\n{'':<10} {row.url}"
         )
     click.echo(f"{len(rows)} notices")
 
