@@ -73,12 +73,7 @@ class GovcnSite(SiteRenderer):
             for n in listing.notices
         )
         cur, pages = listing.page, listing.pages
-        pager = [f'<a href="{self.list_path(col.key)}">首页</a>']
-        if cur > 0:
-            pager.append(f'<a href="{self.list_path(col.key, cur - 1)}">上一页</a>')
-        if cur + 1 < pages:
-            pager.append(f'<a href="{self.list_path(col.key, cur + 1)}">下一页</a>')
-        pager.append(f'<a href="{self.list_path(col.key, pages - 1)}">尾页</a>')
+        pager = self.pager_links(col.key, cur, pages)
         note = self.private_link() if cur == 0 else ""
         main = (
             f"{self._crumb(None, col.name)}\n<div class=\"list list_1 list_2\">\n<ul>\n{items}\n</ul>\n</div>\n"

@@ -131,6 +131,16 @@ class SiteRenderer:
         items = links(furniture.related_links())
         return f'<div class="related"><h3>{heading}</h3><ul>\n{items}\n</ul></div>'
 
+    def pager_links(self, column: str, current: int, pages: int) -> list[str]:
+        """首页 / 上一页 / 下一页 / 尾页, the plain pager most portal CMSs print under a list."""
+        links = [f'<a href="{self.list_path(column)}">首页</a>']
+        if current > 0:
+            links.append(f'<a href="{self.list_path(column, current - 1)}">上一页</a>')
+        if current + 1 < pages:
+            links.append(f'<a href="{self.list_path(column, current + 1)}">下一页</a>')
+        links.append(f'<a href="{self.list_path(column, pages - 1)}">尾页</a>')
+        return links
+
     def private_link(self) -> str:
         return f'<div class="list-note"><a href="{PRIVATE_PATH}">{PRIVATE_LINK_TEXT}</a></div>'
 

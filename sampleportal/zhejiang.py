@@ -89,12 +89,7 @@ class ZhejiangSite(SiteRenderer):
             for n in listing.notices
         )
         cur, pages = listing.page, listing.pages
-        pager = [f'<a href="{self.list_path(col.key)}">首页</a>']
-        if cur > 0:
-            pager.append(f'<a href="{self.list_path(col.key, cur - 1)}">上一页</a>')
-        if cur + 1 < pages:
-            pager.append(f'<a href="{self.list_path(col.key, cur + 1)}">下一页</a>')
-        pager.append(f'<a href="{self.list_path(col.key, pages - 1)}">尾页</a>')
+        pager = self.pager_links(col.key, cur, pages)
         note = self.private_link() if col.key == self.profile.columns[0].key and cur == 0 else ""
         if col.key != self.profile.columns[0].key:
             # Hanweb's "datastore": the list arrives as CDATA records inside a script block
