@@ -89,9 +89,11 @@ def cost(notices: int, workdir: Path) -> None:
         first = run_round(config, list(SITES), recheck="all", fast=True)
         portal.churn_boilerplate()
         quiet = run_round(config, list(SITES), recheck="all", fast=True)
+        due = run_round(config, list(SITES), recheck="due", fast=True)
         print(f"cost: first crawl {first.seconds:.1f}s ({first.fetched} notices); "
               f"all-304 round {quiet.seconds:.1f}s ({quiet.unchanged} unchanged, {quiet.extracted} extracted) "
-              f"= {quiet.seconds / first.seconds:.2f} of the first crawl")
+              f"= {quiet.seconds / first.seconds:.2f} of the first crawl; default recheck policy round "
+              f"{due.seconds:.1f}s ({due.fetched} due notices re-fetched) = {due.seconds / first.seconds:.2f}")
     with SamplePortal(articles_per_site=notices // 3, etag=False) as portal:
         config = load_config(write_config(portal, workdir, "cost200"))
         first = run_round(config, list(SITES), recheck="all", fast=True)
