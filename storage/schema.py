@@ -121,8 +121,17 @@ MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (migrations hold no ';' inside literals)."""
+    return [part.strip() for part in sql.split(";") if part.strip()]
+
+
 def migrate(conn: sqlite3.Connection) -> int:
-    """Bring ``conn`` up to :data:`SCHEMA_VERSION`; return the version it started at."""
+    """Bring ``conn`` up to :data:`SCHEMA_VERSION`; return the version it started at.
+
+    Each step takes the write lock first and then re-reads the version, so processes or
+    threads opening a new archive at the same moment migrate it exactly once.
+    """
     start = conn.execute("PRAGMA user_version").fetchone()[0]
     if start > SCHEMA_VERSION:
         raise RuntimeError(
@@ -130,10 +139,13 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"({SCHEMA_VERSION}); upgrade portalwatch"
         )
     for number in range(start, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version = {number + 1};\nCOMMIT;"
-            )
+            if conn.execute("PRAGMA user_version").fetchone()[0] == number:
+                for statement in _statements(MIGRATIONS[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -110,3 +110,27 @@ def test_unchanged_capture_row_is_small(tmp_path):
         archive.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         per_row = (path.stat().st_size - before) / 2000
     assert per_row < 300
+
+
+def test_archives_opened_at_the_same_moment_are_migrated_once(tmp_path):
+    import threading
+
+    path = tmp_path / "race.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            Archive(path).close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Archive(path) as archive:
+        assert archive.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
