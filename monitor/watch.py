@@ -60,6 +60,9 @@ class Watcher:
             self._runners.add(runner)
         try:
             report = runner.run(self.config, [site_name], workers=self.workers, recheck=self.recheck)
+        except Exception:
+            log.exception("round of %s could not run; the next one is on schedule", site_name)
+            return
         finally:
             with self._lock:
                 self._runners.discard(runner)
