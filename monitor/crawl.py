@@ -117,6 +117,13 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     from scrapy.utils.reactor import install_reactor
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
+    # A failed fetch or listing is worth one line on stderr (the spider and the recorder say
+    # which URL and why); Scrapy's and Twisted's own tracebacks for the same failure are not.
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    for noisy in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     install_reactor(REACTOR)
     from scrapy.crawler import AsyncCrawlerRunner, Crawler
     from twisted.internet import reactor

@@ -127,6 +127,8 @@ class Recorder:
     def _record_listing(self, capture: Capture) -> None:
         self.tally.listings += 1
         if capture.error or capture.status >= 400:
+            self.tally.failed += 1
+            log.debug("listing %s failed: %s", capture.url, capture.error or f"HTTP {capture.status}")
             return
         self.tally.listings_ok[capture.site] = self.tally.listings_ok.get(capture.site, 0) + 1
         self.tally.listed.setdefault(capture.site, set()).update(capture.listed_urls)
