@@ -178,8 +178,15 @@ class Recorder:
                 error=capture.error,
             )
 
-        # 1. No usable answer: count failures, call it unreachable after several in a row.
-        if capture.error or capture.status >= 500 or capture.status in (0, 429):
+        # 1. No usable answer: count failures, call it unreachable after several in a row. A
+        # 403/429/5xx, or a page where no notice text can be found any more (an anti-bot
+        # challenge, an error template) is a failed fetch, never an edit to an empty notice.
+        blocked = (capture.status >= 400 and capture.status not in REMOVED_STATUSES)
+        textless = (article is not None and not article.text.strip() and state.current_version_id is not None
+                    and not soft_404_marker(article.title, article.text))
+        if capture.error or capture.status == 0 or blocked or textless:
+            if textless and not capture.error:
+                capture.error = "no notice text found on the page"
             self.tally.failed += 1
             capture_id = log_fetch("error", body=capture.body or None)
             failures = state.failures + 1
@@ -207,14 +214,12 @@ class Recorder:
             removal_note = f"redirected to {capture.final_url}"
         elif article is not None and (marker := soft_404_marker(article.title, article.text)):
             removal_note = f"page says {marker!r}"
-        if removal_note is not None or capture.status >= 400:
-            capture_id = log_fetch("removed" if removal_note else "error", body=capture.body or None)
-            if removal_note and state.status != "removed" and state.current_version_id is not None:
+        if removal_note is not None:
+            capture_id = log_fetch("removed", body=capture.body or None)
+            if state.status != "removed" and state.current_version_id is not None:
                 self._add_change(state, "removed", capture, capture_id,
                                  from_version_id=state.current_version_id, note=removal_note)
-                page["status"] = "removed"
-            elif removal_note and state.current_version_id is None:
-                page["status"] = "removed"
+            page["status"] = "removed"
             archive.update_page(state.id, **page)
             return
 
