@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from monitor.article import Article
 from monitor.config import Config, SiteConfig
 from monitor.extraction_pool import ExtractionPool
-from monitor.normalize import content_fingerprint, normalize_field
+from monitor.normalize import content_fingerprint, normalize_field, normalize_text
 from monitor.removal import REMOVED_STATUSES, redirected_away, soft_404_marker
 from spiders.capture import Capture
 from storage.archive import Archive
@@ -63,8 +63,6 @@ def version_content(article: Article) -> VersionContent:
 
 def changed_fields(old: StoredVersion, new: VersionContent) -> list[str]:
     """Which of body and compared metadata differ between a stored version and new content."""
-    from monitor.normalize import normalize_text
-
     out = []
     if normalize_text(old.text) != normalize_text(new.text):
         out.append("text")

@@ -7,6 +7,7 @@ and it never raises a change or an alert (the notice did not change; our reading
 """
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -54,8 +55,6 @@ def reextract(archive: Archive, config: Config, *, site: str | None = None, work
                     "SELECT header_sets.headers FROM captures JOIN header_sets"
                     " ON header_sets.id = captures.header_set_id WHERE captures.id = ?", (capture_id,)).fetchone()
                 if found:
-                    import json
-
                     headers = json.loads(found[0])
             yield archive.raw_body(sha), url, headers.get("content-type"), selectors.get(site_name)
 

@@ -3,9 +3,36 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import archive_option, cli, config_option, emit_json, load
+from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load
+from monitor.config import Config, ConfigError
 from monitor.crawl import RECHECK_CHOICES, RoundReport, run_round
 from monitor.progress import ProgressLine
+
+
+def round_options(f):
+    """The options every command that runs a round shares: --site, --recheck, --workers."""
+    f = click.option("--workers", type=click.IntRange(0, 32), default=None,
+                     help="Extraction processes (default: one per core but one; 0 extracts inline).")(f)
+    f = click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
+                     help="Which known notices to re-fetch: those due by the site's recheck policy, all, or none.")(f)
+    return click.option("--site", "site_name", help="Only this site (its `name` in the config).")(f)
+
+
+def site_names(config: Config, site_name: str | None) -> list[str]:
+    try:
+        names = [site.name for site in config.selected(site_name)]
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if not names:
+        raise click.UsageError(f"{config.path}: no [[site]] tables")
+    return names
+
+
+def report_json(report: RoundReport, config: Config) -> dict:
+    return {"sites": report.sites, "fetched": report.fetched, "listings": report.listings,
+            "extracted": report.extracted, "unchanged": report.unchanged, "failed": report.failed,
+            "changes": report.changes, "change_ids": report.change_ids, "seconds": round(report.seconds, 3),
+            "interrupted": report.interrupted, "archive": str(config.archive)}
 
 
 def describe_round(report: RoundReport) -> str:
@@ -18,31 +45,22 @@ def describe_round(report: RoundReport) -> str:
 @cli.command()
 @config_option(required=True)
 @archive_option
-@click.option("--site", "site_name", help="Crawl only this site (its `name` in the config).")
-@click.option("--workers", type=click.IntRange(0, 32), default=None,
-              help="Extraction processes (default: one per core; 0 extracts inline).")
+@round_options
 @click.option("--fast", is_flag=True, help="Ignore download_delay and raise concurrency (your own servers only).")
-@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
-              help="Which known notices to re-fetch: those due by the site's recheck policy, all, or none.")
 @click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
-def crawl(config_path, archive_path, site_name, workers, fast, recheck, as_json):
+def crawl(config_path, archive_path, site_name, recheck, workers, fast, as_json):
     """Crawl the configured sites once: read column listings, fetch new and due notices,
     extract each body and store captures and versions in the archive.
 
     Robots.txt is obeyed and download_delay respected unless the site config says otherwise.
     """
     config = load(config_path, archive_path)
-    sites = [s.name for s in config.selected(site_name)] if site_name else [s.name for s in config.sites]
-    if not sites:
-        raise click.UsageError(f"{config_path}: no [[site]] tables to crawl")
     progress = ProgressLine("crawling")
-    report = run_round(config, sites, workers=workers, fast=fast, recheck=recheck, on_progress=progress)
+    report = run_round(config, site_names(config, site_name), workers=workers, fast=fast, recheck=recheck,
+                       on_progress=progress)
     progress.close()
     if as_json:
-        emit_json({"sites": report.sites, "fetched": report.fetched, "listings": report.listings,
-                   "extracted": report.extracted, "unchanged": report.unchanged, "failed": report.failed,
-                   "changes": report.changes, "seconds": round(report.seconds, 3),
-                   "interrupted": report.interrupted, "archive": str(config.archive)})
+        emit_json(report_json(report, config))
     else:
         click.echo(describe_round(report))
         click.echo(f"archive: {config.archive}")

@@ -6,40 +6,28 @@ import logging
 import click
 
 from monitor.cli import archive_option, cli, config_option, emit_json, load
-from monitor.commands.crawl_cmds import describe_round
-from monitor.crawl import RECHECK_CHOICES, RoundReport, run_round
+from monitor.commands.crawl_cmds import describe_round, report_json, round_options, site_names
+from monitor.crawl import RoundReport, run_round
 from monitor.progress import ProgressLine
 from monitor.publish import publish_round
-
-
-def round_json(report: RoundReport) -> dict:
-    return {"sites": report.sites, "fetched": report.fetched, "extracted": report.extracted,
-            "unchanged": report.unchanged, "failed": report.failed, "changes": report.changes,
-            "change_ids": report.change_ids, "seconds": round(report.seconds, 3),
-            "interrupted": report.interrupted}
 
 
 @cli.command()
 @config_option(required=True)
 @archive_option
-@click.option("--site", "site_name", help="Only this site.")
-@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
-              help="Which known notices to re-fetch.")
-@click.option("--workers", type=click.IntRange(0, 32), default=None, help="Extraction processes.")
+@round_options
 @click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
 def check(config_path, archive_path, site_name, recheck, workers, as_json):
     """Run one monitoring round now (what `watch` runs on schedule): crawl, detect changes,
     send alerts, update the feed and change log. Then exit."""
     config = load(config_path, archive_path)
-    sites = [s.name for s in config.selected(site_name)]
-    if not sites:
-        raise click.UsageError(f"{config_path}: no [[site]] tables")
     progress = ProgressLine("checking")
-    report = run_round(config, sites, workers=workers, recheck=recheck, on_progress=progress)
+    report = run_round(config, site_names(config, site_name), workers=workers, recheck=recheck,
+                       on_progress=progress)
     progress.close()
     publish_round(config, report)
     if as_json:
-        emit_json(round_json(report))
+        emit_json(report_json(report, config))
     else:
         click.echo(describe_round(report))
     if report.error:
@@ -50,10 +38,7 @@ def check(config_path, archive_path, site_name, recheck, workers, as_json):
 @cli.command()
 @config_option(required=True)
 @archive_option
-@click.option("--site", "site_name", help="Only this site.")
-@click.option("--recheck", type=click.Choice(RECHECK_CHOICES), default="due", show_default=True,
-              help="Which known notices to re-fetch each round.")
-@click.option("--workers", type=click.IntRange(0, 32), default=None, help="Extraction processes.")
+@round_options
 @click.option("--max-rounds", type=click.IntRange(1), default=None,
               help="Exit after this many rounds (all sites counted together); default: run until stopped.")
 def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
@@ -66,9 +51,7 @@ def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load(config_path, archive_path)
-    sites = list(config.selected(site_name))
-    if not sites:
-        raise click.UsageError(f"{config_path}: no [[site]] tables")
+    sites = [config.site(name) for name in site_names(config, site_name)]
 
     def on_round(report: RoundReport) -> None:
         click.echo(describe_round(report), err=False)
