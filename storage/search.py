@@ -23,11 +23,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.records import StoredVersion
+from storage.textfold import strip_pinyin_annotations
+from storage.textfold import to_simplified as fold_script
 
 if TYPE_CHECKING:
     from storage.archive import Archive
@@ -49,30 +49,20 @@ REINDEX_BATCH = 2000
 
 # -- Traditional → Simplified ----------------------------------------------------------------
 
-@cache
-def _fold_table() -> dict[int, int | None]:
-    """Traditional → Simplified, one character to one, from OpenCC's TSCharacters table.
-
-    The first candidate of each entry is the one OpenCC's own ``t2s`` picks for a lone
-    character. Highlight marks are deleted so stored text can never forge one.
-    """
-    import opencc
-
-    table: dict[int, int | None] = {}
-    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        traditional, _, simplified = line.partition("\t")
-        first = simplified.split(" ")[0]
-        if len(traditional) == 1 and len(first) == 1:
-            table[ord(traditional)] = ord(first)
-    table[ord(HIGHLIGHT_START)] = None
-    table[ord(HIGHLIGHT_END)] = None
-    return table
+_NO_HIGHLIGHT = str.maketrans("", "", HIGHLIGHT_START + HIGHLIGHT_END)
 
 
 def to_simplified(text: str) -> str:
-    """The Simplified-Chinese form used for indexing and querying (character by character)."""
-    return text.translate(_fold_table())
+    """The Simplified-Chinese form used for indexing and querying (character by character).
+
+    Highlight marks are deleted so stored text can never forge one."""
+    return fold_script(text).translate(_NO_HIGHLIGHT)
+
+
+def search_form(text: str) -> str:
+    """What the index holds for a text: Simplified, without the pinyin that mirror sites
+    insert after characters (``國務(wù)院`` is found by ``国务院``)."""
+    return to_simplified(strip_pinyin_annotations(text))
 
 
 # -- keeping the index in step ------------------------------------------------------------------
@@ -81,7 +71,7 @@ def index_version(conn: sqlite3.Connection, version: StoredVersion) -> None:
     """Add one new version to ``versions_fts`` (called by ``Archive.add_version``)."""
     conn.execute(
         "INSERT INTO versions_fts (rowid, title, text) VALUES (?, ?, ?)",
-        (version.id, to_simplified(version.title or ""), to_simplified(version.text)),
+        (version.id, search_form(version.title or ""), search_form(version.text)),
     )
 
 
@@ -108,7 +98,7 @@ def rebuild_index(archive: Archive, progress: Callable[[int, int], None] | None 
             conn.execute("DELETE FROM versions_fts WHERE rowid BETWEEN ? AND ?", (rows[0][0], rows[-1][0]))
             conn.executemany(
                 "INSERT INTO versions_fts (rowid, title, text) VALUES (?, ?, ?)",
-                ((vid, to_simplified(title or ""), to_simplified(text)) for vid, title, text in rows),
+                ((vid, search_form(title or ""), search_form(text)) for vid, title, text in rows),
             )
         done += len(rows)
         last_id = rows[-1][0]
@@ -263,7 +253,7 @@ def _latest_matching(conn, page_id, best_id, score, terms, since) -> SearchHit:
 
 
 def _contains_all(title: str | None, text: str, terms: list[str]) -> bool:
-    folded_title, folded_text = to_simplified(title or "").lower(), to_simplified(text).lower()
+    folded_title, folded_text = search_form(title or "").lower(), search_form(text).lower()
     return all(t.lower() in folded_title or t.lower() in folded_text for t in terms)
 
 
@@ -303,8 +293,16 @@ def manual_snippet(text: str, terms: list[str], context: int = SNIPPET_CONTEXT) 
     """Text around the first occurrence of any (Simplified) term, every occurrence marked.
 
     Matching is on the folded text and ignores ASCII case, like ``LIKE`` does; the snippet
-    keeps the original script. Returns "" when no term occurs.
+    keeps the original script (without pinyin annotations, when a term spans one). Returns
+    "" when no term occurs.
     """
+    snippet = _snippet(text, terms, context)
+    if not snippet and (plain := strip_pinyin_annotations(text)) != text:
+        snippet = _snippet(plain, terms, context)
+    return snippet
+
+
+def _snippet(text: str, terms: list[str], context: int) -> str:
     lowered = to_simplified(text).lower()
     if len(lowered) != len(text):  # a rare character whose lower case is longer
         text = lowered

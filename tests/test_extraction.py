@@ -82,7 +82,7 @@ def assert_no_furniture(text: str) -> None:
 def test_trs_page_metadata_from_meta_and_info_line():
     article = extract_article(TRS_PAGE.encode("utf-8"), "http://www.example.gov.cn/tzgg/202403/t20240305_1.html")
     assert article.title == "关于做好春节期间安全生产工作的通知"
-    assert article.published == "2024-03-05T10:30+08:00"
+    assert article.published == "2024-03-05T10:30:00+08:00"
     assert article.source == "省政府办公厅"
     assert article.editor == "王小明"
     assert article.encoding == "utf-8"
@@ -129,7 +129,7 @@ def test_table_layout_page_finds_the_story_not_the_navigation():
     article = extract_article(TABLE_PAGE)
     assert article.text.split("\n") == PARAGRAPHS
     assert article.title == "市政府召开常务会议"
-    assert article.published == "2003-05-29T09:07+08:00"
+    assert article.published == "2003-05-29T09:07:00+08:00"
     assert article.source == "市政府办公室"
     assert article.extractor == "density"
 
@@ -283,12 +283,12 @@ def _dated_page(head: str = "", info: str = "") -> str:
 
 
 @pytest.mark.parametrize("info,published", [
-    ("发布时间：2024年3月5日 10:30", "2024-03-05T10:30+08:00"),
+    ("发布时间：2024年3月5日 10:30", "2024-03-05T10:30:00+08:00"),
     ("发布日期：2024-3-5", "2024-03-05"),
     ("时间：2024/03/05 09:05:30", "2024-03-05T09:05:30+08:00"),
     ("日期：2024.03.05", "2024-03-05"),
-    ("来源：省应急管理厅 2024-03-05 10:30", "2024-03-05T10:30+08:00"),
-    ("2024年03月05日 10时30分 来源：新华社", "2024-03-05T10:30+08:00"),
+    ("来源：省应急管理厅 2024-03-05 10:30", "2024-03-05T10:30:00+08:00"),
+    ("2024年03月05日 10时30分 来源：新华社", "2024-03-05T10:30:00+08:00"),
 ])
 def test_chinese_date_forms_on_the_info_line(info, published):
     assert extract_article(_dated_page(info=info)).published == published
@@ -311,7 +311,7 @@ def test_publish_time_from_meta_when_the_page_shows_no_date(head):
 
 def test_time_element_gives_the_publish_time():
     page = _dated_page().replace('<div class="info"></div>', '<time datetime="2024-03-05T10:30+08:00">3月5日</time>')
-    assert extract_article(page).published == "2024-03-05T10:30+08:00"
+    assert extract_article(page).published == "2024-03-05T10:30:00+08:00"
 
 
 def test_page_date_without_time_takes_the_time_of_the_same_day_meta_publish_time():
@@ -326,7 +326,7 @@ def test_page_date_wins_over_a_meta_time_of_another_day():
 
 def test_page_time_wins_over_the_meta_time():
     page = _dated_page(head='<meta name="PubDate" content="2024-03-05 08:00:00">', info="发布时间：2024-03-05 10:30")
-    assert extract_article(page).published == "2024-03-05T10:30+08:00"
+    assert extract_article(page).published == "2024-03-05T10:30:00+08:00"
 
 
 @pytest.mark.parametrize("info,source,editor,author", [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from monitor.article import Article
 from monitor.extraction.attachments import drop_attachment_lines, drop_attachment_lists, find_attachments
 from monitor.extraction.body import choose_body
-from monitor.extraction.dom import drop_invisible, node_text, parse_document
+from monitor.extraction.dom import ELEMENT_END, drop_invisible, node_text, parse_document, tidy_lines
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
 from spiders.encoding import decode_html
 
@@ -39,12 +39,15 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     attachments = find_attachments(root, url)
     drop_invisible(root)
     body_el = root.find("body")
-    page_lines = node_text(body_el if body_el is not None else root).split("\n")
+    marked = node_text(body_el if body_el is not None else root, mark_element_ends=True)
+    marked_lines, page_lines = marked.split("\n"), tidy_lines(marked.replace(ELEMENT_END, "")).split("\n")
+    if len(marked_lines) != len(page_lines):  # never expected; metadata then reads unmarked lines
+        marked_lines = page_lines
     title, title_note = pick_title(root, meta, page_lines)
     drop_attachment_lists(root)
     best, candidates = choose_body(root, url, content_selector, title)
     first_body_line = best.text.split("\n", 1)[0] if best is not None and best.text else None
-    md = extract_metadata(root, page_lines, title, meta, url, first_body_line)
+    md = extract_metadata(root, page_lines, title, meta, url, first_body_line, marked_lines)
     considered = "; ".join(f"{c.name}: quality {c.quality:.0f}, {len(c.text)} chars ({c.note})" for c in candidates)
     if best is None:
         explanation = f"no body found. considered: {considered or 'nothing'}"

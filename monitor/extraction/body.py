@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from monitor.extraction.clean import strip_furniture
 from monitor.extraction.density import PROSE_PUNCTUATION, best_content_node
 from monitor.extraction.dom import node_text
-from monitor.extraction.furniture import RELATED_HEADINGS
+from monitor.extraction.furniture import RELATED_START, folded
 
 # The density pick is the default: on portal pages it keeps to one container, while
 # trafilatura tends to add neighbouring blocks or whole forum threads. trafilatura is
 # run only when the density pick has less prose than this (quality units ~ characters).
 MIN_DENSITY_QUALITY = 40
 _CELL_BAR = re.compile(r"\s\|\s|^\|\s?|\s?\|$")
-_RELATED = re.compile(r"^\s*[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")")
 
 
 @dataclass(slots=True)
@@ -74,7 +73,7 @@ def prune_link_boxes(node) -> None:
         if not text:
             continue
         link_chars = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
-        heading_related = bool(_RELATED.match(el.text_content()))
+        heading_related = bool(RELATED_START.match(folded(el.text_content())))
         if heading_related and link_chars / len(text) > 0.3 or link_chars / len(text) > 0.8 and len(list(el.iter("a"))) >= 3:
             el.drop_tree()
 

@@ -6,20 +6,15 @@ import re
 from monitor.extraction.furniture import (
     BREADCRUMB,
     BREADCRUMB_TRAIL,
-    BUTTON_WORDS,
     COMMENT_START,
-    COUNTER,
-    FONT_SIZE,
     FOOTER,
     PAGER,
-    READER_NUMBER,
-    RELATED_HEADINGS,
-    SHARE_WORDS,
+    RELATED_HEADING,
     VERTICAL_BUTTON,
+    folded,
+    without_widgets,
 )
 from monitor.extraction.labels import DOC_NUMBER_LINE, is_info_line
-
-_RELATED_HEADING = re.compile(r"^[【\[]?(?:" + "|".join(RELATED_HEADINGS) + r")[】\]]?\s*[:：]?$")
 
 
 # Comment widgets end the body only past this share of it, so a post that opens with
@@ -46,31 +41,28 @@ def strip_furniture(text: str, title: str | None = None) -> str:
     for line in lines:
         seen += len(line)
         before = seen - len(line)
-        if (before / total > COMMENT_CUT_AFTER or before >= COMMENT_CUT_CHARS) and COMMENT_START.search(line) \
+        fold = folded(line)
+        if (before / total > COMMENT_CUT_AFTER or before >= COMMENT_CUT_CHARS) and COMMENT_START.search(fold) \
                 and len(line) < 60:
             break
-        line = READER_NUMBER.sub("", FONT_SIZE.sub("", line))
-        for word in BUTTON_WORDS:
-            line = line.replace(word, "")
-        line = COUNTER.sub("", line).strip()
+        if RELATED_HEADING.match(fold.strip()):
+            break  # the related-links box runs to the end of the body
+        kept = without_widgets(line)
+        if kept is None:
+            continue
+        line, fold = kept.strip(), folded(kept.strip())
         if not line:
             continue
-        if _RELATED_HEADING.match(line):
-            break  # the related-links box runs to the end of the body
-        if any(line.startswith(w) for w in SHARE_WORDS) and len(line) < 40:
+        if BREADCRUMB.match(fold) or BREADCRUMB_TRAIL.match(fold) or PAGER.match(fold):
             continue
-        if BREADCRUMB.match(line) or BREADCRUMB_TRAIL.match(line) or PAGER.match(line):
+        if FOOTER.search(fold) and len(line) < 200:
             continue
-        if FOOTER.search(line) and len(line) < 200:
-            continue
-        rest = _DATE_ONLY.sub("", line, count=1).strip()
-        if (not rest and len(out) < DATE_LINE_HEAD) or (rest and rest != line and is_info_line(rest)) \
+        rest = _DATE_ONLY.sub("", fold, count=1).strip()
+        if (not rest and len(out) < DATE_LINE_HEAD) or (rest and rest != fold and is_info_line(rest)) \
                 or is_info_line(line):
             continue
         if DOC_NUMBER_LINE.match(line) and len(out) < DOC_NUMBER_HEAD:
             continue  # the 文号 under the headline: a metadata field (doc_number), not body text
-        if line in ("打印", "关闭", "收藏", "分享", "【】", "[]", "|", "大 中 小", "大中小"):
-            continue
         out.append(line)
     return "\n".join(_drop_vertical_runs(out))
 
@@ -84,7 +76,7 @@ def _drop_vertical_runs(lines: list[str]) -> list[str]:
         if len(line) == 1:
             run.append(line)
             continue
-        if len(run) < 3 or not VERTICAL_BUTTON.match("".join(run)):
+        if len(run) < 3 or not VERTICAL_BUTTON.match(folded("".join(run))):
             keep.extend(run)
         run = []
         if line:

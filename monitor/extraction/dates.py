@@ -3,6 +3,10 @@
 Visible dates: 2024-03-05 10:30[:00], 2024年3月5日 10时30分, 2024/3/5, 2024.03.05, and the
 US month-first order of old ASP pages (7/5/2005 9:23:57 PM). Machine dates: ISO 8601 with
 or without an offset (converted to Beijing time), and compact 20240305[1030].
+
+Every time is stored in one canonical form, ``YYYY-MM-DDTHH:MM:SS+08:00`` (seconds written
+even when the page shows none), or ``YYYY-MM-DD`` when the page shows no time: one template
+printing ``17:43`` and another ``17:43:00`` for the same notice store the same value.
 """
 from __future__ import annotations
 
@@ -51,8 +55,10 @@ def iso_datetime(m: re.Match, us: bool = False) -> str | None:
         h = h % 12 + (12 if ampm.upper() == "PM" else 0)
     if not (0 <= h <= 23 and 0 <= mi <= 59):
         return day
-    clock = f"{h:02d}:{mi:02d}" + (f":{int(s):02d}" if s is not None else "")
-    return f"{day}T{clock}{BEIJING}"
+    seconds = int(s) if s is not None else 0
+    if not 0 <= seconds <= 59:
+        seconds = 0
+    return f"{day}T{h:02d}:{mi:02d}:{seconds:02d}{BEIJING}"
 
 
 def find_date(text: str) -> str | None:
@@ -76,8 +82,7 @@ def machine_date(value: str) -> str | None:
             moment = datetime.fromisoformat(f"{day}T{clock}{offset}").astimezone(_BEIJING_TZ)
         except ValueError:
             return None
-        fmt = "%Y-%m-%dT%H:%M:%S" if clock.count(":") == 2 else "%Y-%m-%dT%H:%M"
-        return moment.strftime(fmt) + BEIJING
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + BEIJING
     m = _COMPACT.match(value)
     if m:
         y, mo, d, h, mi, sec = m.groups()
@@ -86,7 +91,7 @@ def machine_date(value: str) -> str | None:
         day = f"{y}-{mo}-{d}"
         if h is None or int(h) > 23 or int(mi) > 59:
             return day
-        return f"{day}T{h}:{mi}" + (f":{sec}" if sec else "") + BEIJING
+        return f"{day}T{h}:{mi}:{sec or '00'}" + BEIJING
     return find_date(value)
 
 

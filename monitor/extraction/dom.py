@@ -22,6 +22,11 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
 
+# Marks where an inline element (<span>, <a>, <font>...) closed, in text rendered for
+# metadata reading: Hanweb info bars put each field in its own element with nothing between
+# them. An invisible separator (U+2063): never in real text, not white space to ``\s``.
+ELEMENT_END = "\u2063"
+
 # Elements that start a new line when a reader sees the page.
 BLOCK_TAGS = frozenset(
     ["address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "body", "html", "title"]
@@ -68,8 +73,12 @@ def tag_of(el) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def node_text(node) -> str:
-    """The text a reader sees in ``node``: one line per block, white space collapsed."""
+def node_text(node, *, mark_element_ends: bool = False) -> str:
+    """The text a reader sees in ``node``: one line per block, white space collapsed.
+
+    With ``mark_element_ends``, :data:`ELEMENT_END` follows the text of every inline element
+    (lines that hold nothing but marks are dropped, so line numbers agree with the plain form).
+    """
     parts: list[str] = []
     for event, el in etree.iterwalk(node, events=("start", "end")):
         tag = tag_of(el)
@@ -81,16 +90,18 @@ def node_text(node) -> str:
         else:
             if tag in BLOCK_TAGS:
                 parts.append("\n")
+            elif mark_element_ends and tag and tag != "br":
+                parts.append(ELEMENT_END)
             if el.tail and el is not node:
                 parts.append(el.tail)
     return tidy_lines("".join(parts))
 
 
 def tidy_lines(text: str) -> str:
-    """Collapse white space inside lines and drop empty lines."""
+    """Collapse white space inside lines and drop empty lines (and lines of only marks)."""
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line).strip().strip("\u3000").strip()
-        if line:
+        if line and line.strip(ELEMENT_END + " \u3000"):
             lines.append(line)
     return "\n".join(lines)

@@ -10,34 +10,36 @@ from __future__ import annotations
 
 import re
 
-from monitor.extraction.furniture import WIDGET_START
+from monitor.extraction.dom import ELEMENT_END
+from monitor.extraction.furniture import WIDGET_START, folded
+from monitor.vocabulary import FIELD_LABELS
 
-# field name -> labels, longest first within each field (alternation order matters).
-FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "published": ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "发文时间", "公开日期", "公布日期",
-                  "更新时间", "更新日期", "印发日期", "时间", "日期"),
-    "written": ("成文日期", "成文时间", "发文日期"),
-    "source": ("信息来源", "文章来源", "新闻来源", "稿件来源", "内容来源", "消息来源", "来源单位", "稿源", "来源", "出处"),
-    "editor": ("责任编辑", "网络编辑", "值班编辑", "本文编辑", "责编", "编辑"),
-    "author": ("作者", "撰稿", "记者", "撰文", "通讯员"),
-    "doc_number": ("发文字号", "发文文号", "文号", "字号"),
-    "index_number": ("索引号",),
-    "issuer": ("发布机关", "发文机关", "发布机构", "发布单位", "发文单位", "制发机关", "发文机构"),
-    # Read but not kept: they end the value of the label before them.
-    "other": ("主题分类", "主题词", "分类", "体裁分类", "组配分类", "服务对象", "有效性", "生效日期", "废止日期",
-              "名称", "标题", "浏览次数", "浏览量", "访问量", "阅读数", "点击数", "字体", "字号", "审核", "校对",
-              "摄影", "供稿", "初审", "复审", "终审", "审核人", "签发", "编审", "所属机构", "公开方式", "公开范围", "信息分类", "关键词", "统一编号", "登记号", "效力状态"),
-}
 _LABEL_TO_FIELD = {label.replace(" ", ""): f for f, labels in FIELD_LABELS.items() for label in labels}
 _ALL_LABELS = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
-# "字号" is both the font-size switcher and short for 发文字号; the table form is followed
-# by a value, the switcher by 大 中 小, which the caller strips first.
+
+
+def _label_alternation(labels) -> str:
+    return "|".join(r"\s*".join(map(re.escape, x)) for x in labels)
+
+
+# A label starts a line or follows a separator or the end of an element, so ``数据来源：``
+# inside a table is not taken for ``来源：``. "字号" is both the font-size switcher and short
+# for 发文字号; the table form is followed by a value, the switcher by 大 中 小, which the
+# caller strips first.
 LABEL_RE = re.compile(
-    r"(?:(?<=^)|(?<=[\s|｜【\[（(丨/·•]))(" + "|".join(r"\s*".join(map(re.escape, x)) for x in _ALL_LABELS)
-    + r")\s*[:：]\s*"
+    rf"(?:(?<=^)|(?<=[\s|｜【\[（(丨/·•{ELEMENT_END}]))(" + _label_alternation(_ALL_LABELS) + r")\s*[:：]\s*"
+)
+# Inside an info line, a long label may be glued to the value before it with no separator
+# at all (来源：湖南日报发布日期：…): the value ends at the next known label.
+GLUED_LABEL_MIN_CHARS = 4
+GLUED_LABEL_RE = re.compile(
+    "(" + _label_alternation(x for x in _ALL_LABELS if len(x) >= GLUED_LABEL_MIN_CHARS
+                             and _LABEL_TO_FIELD[x] != "other") + r")\s*[:：]\s*"
 )
 # A bare label with no colon, alone in a table cell (the value is in the next cell).
-BARE_LABEL_RE = re.compile(r"^(" + "|".join(r"\s*".join(map(re.escape, x)) for x in _ALL_LABELS) + r")\s*[:：]?$")
+BARE_LABEL_RE = re.compile(r"^(" + _label_alternation(_ALL_LABELS) + r")\s*[:：]?$")
+# Fields whose value may span elements (a date in one <span>, its time in the next).
+SPANNING_FIELDS = frozenset(["published", "written"])
 # A 文号 standing on a line of its own, without a label: TRS templates print it under the
 # headline (<div class="wh">湘政办发〔2026〕7号</div>), and documents open with it. Shape:
 # issuing office's short name + 发/函/字... , year in 〔〕 (or [] 【】 () （） ［］), serial, 号.
@@ -50,13 +52,30 @@ MAX_INFO_LINE_CHARS = 200
 
 
 def field_of(label: str) -> str:
+    """The field a label (as matched in folded text) names; "other" when none."""
     return _LABEL_TO_FIELD.get(re.sub(r"\s+", "", label), "other")
+
+
+def label_matches(line: str) -> list[re.Match[str]]:
+    """Every ``label：`` on a line, matched on its Simplified form (offsets are the line's)."""
+    fold = folded(line)
+    matches = list(LABEL_RE.finditer(fold))
+    if matches:
+        taken = [m.span() for m in matches]
+        glued = [m for m in GLUED_LABEL_RE.finditer(fold, matches[0].end())
+                 if not any(a <= m.start() < b for a, b in taken)]
+        if glued:
+            matches = sorted(matches + glued, key=lambda m: m.start())
+    return matches
 
 
 def labelled_values(lines: list[str]) -> list[tuple[str, str, int]]:
     """``(field, value, line_index)`` for every ``label：value`` found, in page order.
 
-    ``line_index`` is the line holding the value.
+    ``line_index`` is the line holding the value. Lines may carry :data:`ELEMENT_END` marks
+    where an inline element closed: a value ends at the next label, at a widget, and (except
+    for dates) at the end of the element it started in, so ``<span>信息来源：湖南日报</span>
+    <span>发布日期：…</span>`` reads 湖南日报 whatever separates the spans.
 
     A label whose value is empty takes the next line (the table-cell layout), unless
     that line is itself a label.
@@ -65,23 +84,42 @@ def labelled_values(lines: list[str]) -> list[tuple[str, str, int]]:
     for i, line in enumerate(lines):
         if len(line) > MAX_INFO_LINE_CHARS:
             continue
-        matches = list(LABEL_RE.finditer(line))
+        matches = label_matches(line)
         if not matches:
-            bare = BARE_LABEL_RE.match(line)
+            bare = BARE_LABEL_RE.match(folded(_plain(line)))
             if bare and i + 1 < len(lines) and not _is_label_line(lines[i + 1]):
-                value = lines[i + 1].strip()
+                value = _plain(lines[i + 1]).strip()
                 if value and len(value) <= MAX_VALUE_CHARS:
                     found.append((field_of(bare.group(1)), value, i + 1))
             continue
         for k, m in enumerate(matches):
             end = matches[k + 1].start() if k + 1 < len(matches) else len(line)
-            value = WIDGET_START.split(line[m.end():end], maxsplit=1)[0].strip(" \u3000|｜丨【】[]（）()·•")
+            field = field_of(m.group(1))
+            value = _value(line[m.end():end], field)
             at = i
             if not value and k + 1 == len(matches) and i + 1 < len(lines) and not _is_label_line(lines[i + 1]):
-                value, at = lines[i + 1].strip(), i + 1
+                value, at = _value(lines[i + 1], field), i + 1
             if value and len(value) <= MAX_VALUE_CHARS:
-                found.append((field_of(m.group(1)), value, at))
+                found.append((field, value, at))
     return found
+
+
+def _value(raw: str, field: str) -> str:
+    """A label's value: up to a widget, and to the end of its element unless it is a date."""
+    fold = folded(raw)
+    if (widget := WIDGET_START.search(fold)) is not None:
+        raw = raw[:widget.start()]
+    if field not in SPANNING_FIELDS:
+        pieces = raw.split(ELEMENT_END)
+        for n, piece in enumerate(pieces):
+            if piece.strip(" \u3000|｜丨【】[]（）()·•"):
+                raw = ELEMENT_END.join(pieces[:n + 1])
+                break
+    return _plain(raw).strip(" \u3000|｜丨【】[]（）()·•")
+
+
+def _plain(line: str) -> str:
+    return line.replace(ELEMENT_END, "")
 
 
 # Author credits written with a slash instead of a label, on news pages: 文/记者 张三,
@@ -105,7 +143,7 @@ INFO_LINE_SLACK = 40
 
 def is_info_line(line: str) -> bool:
     """A line that is only metadata: 发布时间：… 来源：… 责任编辑：…"""
-    matches = list(LABEL_RE.finditer(line))
+    matches = label_matches(line)
     if not matches or matches[0].start() > 2:
         return False
     if all(field_of(m.group(1)) == "other" for m in matches):
@@ -114,4 +152,5 @@ def is_info_line(line: str) -> bool:
 
 
 def _is_label_line(line: str) -> bool:
-    return bool(LABEL_RE.match(line) or BARE_LABEL_RE.match(line))
+    fold = folded(_plain(line))
+    return bool(LABEL_RE.match(fold) or BARE_LABEL_RE.match(fold))

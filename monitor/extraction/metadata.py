@@ -21,15 +21,15 @@ from monitor.extraction.dates import (
     meta_published,
 )
 from monitor.extraction.dom import node_text
+from monitor.extraction.furniture import folded
 from monitor.extraction.labels import DOC_NUMBER_LINE, credited_author, labelled_values
+from monitor.vocabulary import NOT_A_SOURCE
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
 META_TITLE = ("articletitle", "og:title", "twitter:title", "title")
 META_SOURCE = ("contentsource", "source", "og:article:source")
 META_AUTHOR = ("author", "article:author")
-# Values that name this very website rather than a source (本网 = "this site").
-NOT_A_SOURCE = ("本网", "本站", "原创", "本网站", "网站")
 
 # Between the headline and the channel / site names in <title>: _ - | — · » (a middle dot
 # only with spaces around it: unspaced it joins the parts of a transliterated name).
@@ -153,16 +153,22 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
 
 
 def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[str, str],
-                     url: str | None, body_first_line: str | None = None) -> Metadata:
-    """Read every field from the page's visible lines and its <meta> tags."""
-    found = labelled_values(page_lines)
+                     url: str | None, body_first_line: str | None = None,
+                     marked_lines: list[str] | None = None) -> Metadata:
+    """Read every field from the page's visible lines and its <meta> tags.
+
+    ``marked_lines`` are the same lines with inline element ends marked
+    (:func:`~monitor.extraction.dom.node_text`), so values end where their element does."""
+    found = labelled_values(marked_lines or page_lines)
     first: dict[str, tuple[str, int]] = {}
     for field, value, index in found:
         first.setdefault(field, (value, index))
     notes: list[str] = []
     md = Metadata(title=title)
 
-    md.published, note = pick_published(page_lines, found, title, meta, url, body_first_line)
+    # Dates and their clue words are read in Simplified (時 → 时, 發佈 → 发布); values are digits.
+    md.published, note = pick_published([folded(line) for line in page_lines], found, _fold(title), meta, url,
+                                        _fold(body_first_line))
     notes.append(note)
 
     source = first.get("source", (None, 0))[0]
@@ -172,7 +178,7 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
         # The CMS field defaults to 本网/本站 when nobody filled it in; a 来源：本网 printed
         # on the page is what the page says and is kept, so captures of both agree.
         source = _clean(meta.get("contentsource"))
-        if source and source.strip() in NOT_A_SOURCE:
+        if source and folded(source.strip()) in NOT_A_SOURCE:
             source = None
     md.source = _clean(source)
     md.editor = _clean(_first_token_run(first["editor"][0])) if "editor" in first else None
@@ -186,12 +192,16 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
     return md
 
 
+def _fold(text: str | None) -> str | None:
+    return folded(text) if text else text
+
+
 def unlabelled_doc_number(lines: list[str], title: str | None, body_first_line: str | None) -> str | None:
     """A 文号 printed on its own line near the headline or just above the body, without a label."""
     titles = _title_lines(lines, title)
     body_line = _line_index(lines, body_first_line)
     for i, line in enumerate(lines):
-        if not DOC_NUMBER_LINE.match(line):
+        if not DOC_NUMBER_LINE.match(folded(line)):
             continue
         if any(0 < i - t <= DOC_NUMBER_LINES_NEAR for t in titles) \
                 or (body_line is not None and 0 <= body_line - i <= DOC_NUMBER_LINES_NEAR):
