@@ -17,7 +17,7 @@ class Article:
     """The notice as a reader sees it, without page furniture.
 
     ``published`` is ISO 8601: ``YYYY-MM-DD`` when the page shows only a date,
-    ``YYYY-MM-DDTHH:MM[:SS]+08:00`` when it shows a time (portal times are Beijing time).
+    ``YYYY-MM-DDTHH:MM:SS+08:00`` when it shows a time (portal times are Beijing time).
     ``extractor`` names the path that produced ``text`` (e.g. ``trafilatura``,
     ``density``), and ``explanation`` says why it was chosen, for ``extract --explain``.
     """
@@ -36,6 +36,9 @@ class Article:
     extractor: str = ""
     explanation: str = ""
     encoding: str | None = None
+    # What the page says when it is a withdrawn-notice page (该信息已删除 in the full site
+    # template), read off the whole page rather than the body: see monitor.removal.
+    gone_message: str | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)

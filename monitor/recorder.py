@@ -19,6 +19,8 @@ from monitor.article import Article
 from monitor.config import Config, SiteConfig
 from monitor.extraction_pool import ExtractionPool
 from monitor.normalize import content_fingerprint, normalize_field, normalize_text
+from monitor.not_found import fingerprint as not_found_fingerprint
+from monitor.not_found import is_not_found_page
 from monitor.removal import REMOVED_STATUSES, redirected_away, soft_404_marker
 from spiders.capture import Capture
 from storage.archive import Archive
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 # templates show or hide them independently of the notice).
 # Note on the "new" changes of a site's first round: the archive's starting point, not alerted.
 BASELINE_NOTE = "first crawl of the site"
+# Note on a notice removed because it now answers with what the site answers to a URL that
+# cannot exist (see monitor.not_found).
+NOT_FOUND_PAGE_NOTE = "answers with the site's not-found page"
 
 COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number", "issuer", "attachments")
 
@@ -75,8 +80,23 @@ def changed_fields(old: StoredVersion, new: VersionContent) -> list[str]:
 
 
 @dataclass
+class ColumnWalk:
+    """How far one column's listing was read this round."""
+
+    pages_ok: int = 0
+    failed: int = 0
+    stopped: bool = False  # the spider left linked list pages unread (incremental walk or cap)
+    listed: set[str] = field(default_factory=set)  # notice URLs seen on its pages
+
+    @property
+    def complete(self) -> bool:
+        """Every list page of the column was read: a notice missing from it is off the listing."""
+        return self.pages_ok > 0 and not self.failed and not self.stopped
+
+
+@dataclass
 class RoundTally:
-    """What one round did, for the progress line and the summary."""
+    """What one round did, for the progress line, the summary and end-of-round decisions."""
 
     fetched: int = 0
     listings: int = 0
@@ -85,12 +105,19 @@ class RoundTally:
     failed: int = 0
     changes: dict[str, int] = field(default_factory=dict)
     change_ids: list[int] = field(default_factory=list)
-    listed: dict[str, set[str]] = field(default_factory=dict)  # site -> urls seen on listings
-    listings_ok: dict[str, int] = field(default_factory=dict)  # site -> listing pages fetched fine
+    walks: dict[str, dict[str, ColumnWalk]] = field(default_factory=dict)  # site -> column -> walk
+    rechecked: dict[str, int] = field(default_factory=dict)  # site -> known notices fetched again
+    site_changes: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # site -> kind -> ids
+    batch_ids: list[int] = field(default_factory=list)
 
-    def count_change(self, kind: str, change_id: int) -> None:
+    def count_change(self, kind: str, change_id: int, site: str | None = None) -> None:
         self.changes[kind] = self.changes.get(kind, 0) + 1
         self.change_ids.append(change_id)
+        if site is not None:
+            self.site_changes.setdefault(site, {}).setdefault(kind, []).append(change_id)
+
+    def walk(self, site: str, column: str) -> ColumnWalk:
+        return self.walks.setdefault(site, {}).setdefault(column, ColumnWalk())
 
 
 class Recorder:
@@ -105,6 +132,11 @@ class Recorder:
         self._sites = {site.name: site for site in config.sites}
         # A site's first round is its baseline: its notices are "new" to the archive, not news.
         self._first_round = {site.name for site in config.sites if archive.rounds_done(site.name) == 0}
+        # Each site's not-found page as last learnt (replaced when this round's probe answers).
+        self._not_found: dict[str, list[str] | None] = {}
+        for site in config.sites:
+            page = archive.not_found_page(site.name)
+            self._not_found[site.name] = page.fingerprint if page and site.not_found_probe else None
 
     def site(self, name: str) -> SiteConfig | None:
         return self._sites.get(name)
@@ -114,6 +146,8 @@ class Recorder:
         try:
             if capture.kind == "listing":
                 self._record_listing(capture)
+            elif capture.kind == "probe":
+                self._record_probe(capture)
             else:
                 await self._record_notice(capture)
         except Exception:
@@ -124,39 +158,63 @@ class Recorder:
 
     def _record_listing(self, capture: Capture) -> None:
         self.tally.listings += 1
+        walk = self.tally.walk(capture.site, capture.column or capture.url)
         if capture.error or capture.status >= 400:
             self.tally.failed += 1
+            walk.failed += 1
             log.debug("listing %s failed: %s", capture.url, capture.error or f"HTTP {capture.status}")
             return
-        self.tally.listings_ok[capture.site] = self.tally.listings_ok.get(capture.site, 0) + 1
-        self.tally.listed.setdefault(capture.site, set()).update(capture.listed_urls)
+        walk.pages_ok += 1
+        walk.stopped = walk.stopped or capture.pagination_stopped is not None
+        walk.listed.update(capture.listed_urls)
         with self.archive.transaction():
             self.archive.mark_listed(capture.site, capture.listed_urls, capture.final_url, capture.fetched_at)
+
+    # -- the not-found probe ----------------------------------------------------------------
+
+    def _record_probe(self, capture: Capture) -> None:
+        """Keep the site's answer to a URL that cannot exist: a fingerprint when it is a page
+        (HTTP 200), none when it is a real 404/410. A failed probe keeps the last one. Never a
+        page, a capture or a change."""
+        if capture.error or capture.status not in (200, *REMOVED_STATUSES):
+            log.debug("not-found probe %s: %s", capture.url, capture.error or f"HTTP {capture.status}")
+            return
+        fingerprint = not_found_fingerprint(capture.body, capture.content_type) if capture.status == 200 else None
+        self._not_found[capture.site] = fingerprint
+        with self.archive.transaction():
+            self.archive.set_not_found_page(capture.site, url=capture.url, checked_at=capture.fetched_at,
+                                            status=capture.status, fingerprint=fingerprint)
 
     # -- notices ---------------------------------------------------------------------------
 
     async def _record_notice(self, capture: Capture) -> None:
         self.tally.fetched += 1
         state = self.archive.page_state(capture.url)
+        if state is not None and state.current_version_id is not None:
+            self.tally.rechecked[capture.site] = self.tally.rechecked.get(capture.site, 0) + 1
         body_sha = hashlib.sha256(capture.body).hexdigest() if capture.body else None
         article: Article | None = None
+        not_found = False
         good_answer = not capture.error and capture.status == 200 and not capture.not_modified
         if (good_answer and body_sha != (state.last_body_sha256 if state else None)
                 and not (capture.redirect_urls and redirected_away(capture.url, capture.final_url))):
-            site = self.site(capture.site)
-            article = await self.pool.extract(capture.body, capture.final_url, capture.content_type,
-                                              site.content_selector if site else None)
-            self.tally.extracted += 1
+            reference = self._not_found.get(capture.site)
+            not_found = reference is not None and is_not_found_page(capture.body, capture.content_type, reference)
+            if not not_found:
+                site = self.site(capture.site)
+                article = await self.pool.extract(capture.body, capture.final_url, capture.content_type,
+                                                  site.content_selector if site else None)
+                self.tally.extracted += 1
         with self.archive.transaction():
-            self._store_notice(capture, body_sha, article, state)
+            self._store_notice(capture, body_sha, article, state, not_found=not_found)
 
     def _add_change(self, state: PageState, kind: str, capture: Capture, capture_id: int, **kwargs) -> None:
         change_id = self.archive.add_change(state.id, kind, detected_at=capture.fetched_at,
                                             capture_id=capture_id, **kwargs)
-        self.tally.count_change(kind, change_id)
+        self.tally.count_change(kind, change_id, state.site)
 
     def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None,
-                      state: PageState | None) -> None:
+                      state: PageState | None, *, not_found: bool = False) -> None:
         # ``state`` was read before extraction; a URL is fetched once per round, so nothing
         # else has written this page in between.
         archive = self.archive
@@ -181,7 +239,7 @@ class Recorder:
         # challenge, an error template) is a failed fetch, never an edit to an empty notice.
         blocked = (capture.status >= 400 and capture.status not in REMOVED_STATUSES)
         textless = (article is not None and not article.text.strip() and state.current_version_id is not None
-                    and not soft_404_marker(article.title, article.text))
+                    and not (article.gone_message or soft_404_marker(article.title, article.text)))
         if capture.error or capture.status == 0 or blocked or textless:
             if textless and not capture.error:
                 capture.error = "no notice text found on the page"
@@ -204,13 +262,16 @@ class Recorder:
         if recovered:
             self._clear_unreachable(state, capture)
 
-        # 2. Gone: 404/410, redirected away, or a soft-404 stub.
+        # 2. Gone: 404/410, redirected away, the site's own not-found page, or a soft-404 stub.
+        # The note says which signal decided.
         removal_note = None
         if capture.status in REMOVED_STATUSES:
             removal_note = f"HTTP {capture.status}"
         elif capture.redirect_urls and redirected_away(capture.url, capture.final_url):
             removal_note = f"redirected to {capture.final_url}"
-        elif article is not None and (marker := soft_404_marker(article.title, article.text)):
+        elif not_found:
+            removal_note = NOT_FOUND_PAGE_NOTE
+        elif article is not None and (marker := article.gone_message or soft_404_marker(article.title, article.text)):
             removal_note = f"page says {marker!r}"
         if removal_note is not None:
             capture_id = log_fetch("removed", body=capture.body or None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from monitor.article import Article
 from monitor.extraction.attachments import drop_attachment_lines, drop_attachment_lists, find_attachments
-from monitor.extraction.body import choose_body
+from monitor.extraction.body import choose_body, link_texts_of
 from monitor.extraction.dom import ELEMENT_END, drop_invisible, node_text, parse_document, tidy_lines
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
+from monitor.removal import gone_message_on_page
 from spiders.encoding import decode_html
 
 __all__ = ["article_record", "extract_article"]
@@ -45,7 +46,10 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
         marked_lines = page_lines
     title, title_note = pick_title(root, meta, page_lines)
     drop_attachment_lists(root)
-    best, candidates = choose_body(root, url, content_selector, title)
+    link_texts = link_texts_of(root)
+    best, candidates = choose_body(root, url, content_selector, title, link_texts)
+    gone = gone_message_on_page(_page_title(root), _headings(root), page_lines, link_texts,
+                                best.text if best is not None else "")
     first_body_line = best.text.split("\n", 1)[0] if best is not None and best.text else None
     md = extract_metadata(root, page_lines, title, meta, url, first_body_line, marked_lines)
     considered = "; ".join(f"{c.name}: quality {c.quality:.0f}, {len(c.text)} chars ({c.note})" for c in candidates)
@@ -58,11 +62,22 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     explanation += f". title: {title_note}"
     if md.notes:
         explanation += ". " + "; ".join(md.notes)
+    if gone:
+        explanation += f". the page says the notice is gone: {gone!r}"
     return Article(
         url=url, title=title, published=md.published, source=md.source, editor=md.editor, author=md.author,
         doc_number=md.doc_number, index_number=md.index_number, issuer=md.issuer, attachments=attachments,
-        text=body, extractor=extractor, explanation=explanation, encoding=encoding,
+        text=body, extractor=extractor, explanation=explanation, encoding=encoding, gone_message=gone,
     )
+
+
+def _page_title(root) -> str | None:
+    el = root.find(".//title")
+    return " ".join(el.text_content().split()) if el is not None else None
+
+
+def _headings(root) -> list[str]:
+    return [" ".join(el.text_content().split()) for el in root.iter("h1", "h2", "h3")]
 
 
 def _drop_title_line(text: str, title: str | None) -> str:

@@ -100,9 +100,11 @@ def trafilatura_candidate(root, url: str | None, link_texts: set[str], title: st
 
 
 def choose_body(root, url: str | None, content_selector: str | None = None,
-                title: str | None = None) -> tuple[Candidate | None, list[Candidate]]:
+                title: str | None = None, link_texts: set[str] | None = None,
+                ) -> tuple[Candidate | None, list[Candidate]]:
     """Return the winning candidate and all candidates considered (for --explain)."""
-    link_texts = link_texts_of(root)
+    if link_texts is None:
+        link_texts = link_texts_of(root)
     candidates: list[Candidate] = []
     if content_selector:
         try:

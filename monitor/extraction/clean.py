@@ -16,7 +16,6 @@ from monitor.extraction.furniture import (
 )
 from monitor.extraction.labels import DOC_NUMBER_LINE, is_info_line
 
-
 # Comment widgets end the body only past this share of it, so a post that opens with
 # the word 评论 (a commentary column) keeps its text.
 COMMENT_CUT_AFTER = 0.3
