@@ -36,6 +36,7 @@ from datasette.plugins import pm
 from datasette.utils.asgi import NotFound, Response
 
 from monitor.diff import diff_fields, diff_texts, render_html, side_by_side_html
+from monitor.vocabulary import FIELD_NAMES
 from storage.archive import Archive, ArchiveError
 from storage.records import StoredChange, StoredVersion
 from storage.schema import SCHEMA_VERSION
@@ -61,19 +62,14 @@ CSP_TEMPLATE = (
     "frame-ancestors 'none'"
 )
 
-# What a reader sees for each metadata field of a version; the Chinese labels are the ones
-# government portals print above a notice (信息来源, 责任编辑, 文号, 索引号, 发布机关).
-FIELD_LABELS = {
-    "title": "标题 title",
-    "published": "发布时间 published",
-    "source": "来源 source",
-    "editor": "责任编辑 editor",
-    "author": "作者 author",
-    "doc_number": "文号 document number",
-    "index_number": "索引号 index number",
-    "issuer": "发布机关 issuer",
-    "attachments": "附件 attachments",
+# What a reader sees for each metadata field of a version: the Chinese name portals print
+# (monitor.vocabulary) and the English one.
+FIELD_ENGLISH = {
+    "title": "title", "published": "published", "source": "source", "editor": "editor", "author": "author",
+    "doc_number": "document number", "index_number": "index number", "issuer": "issuer",
+    "attachments": "attachments",
 }
+FIELD_LABELS = {name: f"{FIELD_NAMES[name]} {english}" for name, english in FIELD_ENGLISH.items()}
 
 CHANGE_KIND_DESCRIPTIONS = {
     "new": "first version of a notice",

@@ -14,34 +14,9 @@ from dataclasses import dataclass, field
 
 from monitor.diff import FieldChange, TextDiff, diff_fields, diff_texts, render_html, summarize_diff
 from monitor.normalize import normalize_text
+from monitor.vocabulary import FIELD_NAMES, KIND_NAMES
 from storage.archive import Archive
 from storage.records import VERSION_FIELDS, StoredChange, StoredVersion
-
-# Chinese labels of change kinds, as a reader of a 政务公开 notice would name them; the keys
-# are the kinds monitor.recorder and monitor.rounds write to the archive.
-KIND_LABELS = {
-    "edited": "修改",
-    "removed": "删除",
-    "new": "新增",
-    "restored": "恢复",
-    "unreachable": "无法访问",
-    "delisted": "撤下栏目",
-}
-
-# Chinese labels of version fields, as portal article templates print them (标题, 发布时间,
-# 来源, 责任编辑, 文号, 索引号, 发布机关, 附件); "text" is the notice body (正文).
-FIELD_LABELS = {
-    "text": "正文",
-    "title": "标题",
-    "published": "发布时间",
-    "source": "来源",
-    "editor": "责任编辑",
-    "author": "作者",
-    "doc_number": "文号",
-    "index_number": "索引号",
-    "issuer": "发布机关",
-    "attachments": "附件",
-}
 
 # How a new notice is previewed: its first characters.
 EXCERPT_CHARS = 200
@@ -56,11 +31,11 @@ EMPTY_VALUE = "（空）"
 
 def kind_label(kind: str) -> str:
     """The Chinese label of a change kind; an unknown kind shows as itself."""
-    return KIND_LABELS.get(kind, kind)
+    return KIND_NAMES.get(kind, kind)
 
 
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
+    return FIELD_NAMES.get(name, name)
 
 
 def change_title(change: StoredChange) -> str:

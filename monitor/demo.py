@@ -18,10 +18,10 @@ from monitor.crawl import RoundReport, run_round
 from monitor.diff import diff_texts
 from monitor.diff_render import render_terminal
 from monitor.normalize import display_form
+from monitor.vocabulary import KIND_NAMES
 from storage.archive import Archive
 
-KIND_LABELS = {"new": "新增 new", "edited": "修改 edited", "removed": "删除 removed", "restored": "恢复 restored",
-               "unreachable": "无法访问 unreachable", "delisted": "撤下栏目 delisted"}
+KIND_LABELS = {kind: f"{name} {kind}" for kind, name in KIND_NAMES.items()}
 
 
 def run_demo(archive: Path | None, echo: Callable[[str], None], *, articles: int = 12, color: bool = False) -> int:

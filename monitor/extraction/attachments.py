@@ -12,10 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor.article import Attachment
 from monitor.extraction.dom import BLOCK_TAGS, tag_of
+from monitor.vocabulary import ATTACHMENT_EXTENSIONS
 
-# Extensions of documents that portals attach to notices (ofd: China's fixed-layout format,
-# wps/et: Kingsoft Office).
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx", "txt")
 _EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTENSIONS) + r")$", re.IGNORECASE)
 # What may stand around attachment links in a block that is only an attachment list: the
 # 附件 heading of TRS / Hanweb / gov.cn / NFCMS templates (附件：, 相关附件, 附件下载, 附件1),
