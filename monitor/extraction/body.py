@@ -21,6 +21,11 @@ from monitor.extraction.furniture import RELATED_START, folded
 # trafilatura tends to add neighbouring blocks or whole forum threads. trafilatura is
 # run only when the density pick has less prose than this (quality units ~ characters).
 MIN_DENSITY_QUALITY = 40
+# A density pick with less prose than this (two or three sentences) that holds less than this
+# share of the page's prose is checked against trafilatura. The size bound keeps short notices
+# on busy news pages (ia-a6e8b739: 173 of 4,668 prose characters, rightly) with the density pick.
+FALLBACK_SHARE = 0.2
+FALLBACK_MAX_PROSE = 150
 _CELL_BAR = re.compile(r"\s\|\s|^\|\s?|\s?\|$")
 
 
@@ -53,6 +58,18 @@ def quality(text: str, link_texts: set[str]) -> float:
             else:
                 score -= 0.5 * n
     return score
+
+
+def prose_chars(text: str, link_texts: set[str]) -> int:
+    """Characters of prose in ``text``: the positive part of :func:`quality`."""
+    total = 0
+    for line in text.split("\n"):
+        for piece in _CELL_BAR.split(line):
+            piece = piece.strip()
+            n = len(piece.replace(" ", ""))
+            if n >= 8 and piece not in link_texts and (n >= 60 or any(ch in PROSE_PUNCTUATION for ch in piece)):
+                total += n
+    return total
 
 
 def link_texts_of(root) -> set[str]:
@@ -123,7 +140,18 @@ def choose_body(root, url: str | None, content_selector: str | None = None,
                             f" {pick.prose} prose / {pick.links} link chars)", title)
         candidates.append(density)
         if density.text and density.quality >= MIN_DENSITY_QUALITY:
-            return density, candidates
+            picked = prose_chars(density.text, link_texts)
+            if picked >= FALLBACK_MAX_PROSE or picked >= FALLBACK_SHARE * prose_chars(node_text(root), link_texts):
+                return density, candidates
+            # The pick holds a small part of the page's prose: a notice that continues past a
+            # table or a block the scorer cut it at, or a page whose prose sits in boxes of
+            # many kinds. trafilatura reads the page's structure instead; the better one wins.
+            traf = trafilatura_candidate(root, url, link_texts, title)
+            if traf is None or not traf.text or traf.quality <= density.quality:
+                return density, candidates
+            traf.note += f" (fallback: the density pick held only {picked} prose characters of a page with many more)"
+            candidates.append(traf)
+            return traf, candidates
     # The page has little prose (a short notice, a table, an image caption): trafilatura's
     # structural rules do better there than counting punctuation.
     traf = trafilatura_candidate(root, url, link_texts, title)
