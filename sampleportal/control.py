@@ -12,6 +12,8 @@ disallows ``/_control/`` so a polite crawler never triggers one.
   /_control/add[?title=..&kind=notice|news]   -> {"index": ..}
   /_control/failure?index=N&mode=500|timeout|none[&seconds=S]
   /_control/churn    /_control/redesign[?on=0]
+  /_control/template?family=trs|hanweb|hanweb2|govcn|xxgk|sidebar|own[&variant=..][&script=..]
+  /_control/not_found_page[?on=0]
   /_control/requests                          -> {"path": count, ...} for this site
 """
 from __future__ import annotations
@@ -63,6 +65,15 @@ def _run(state: PortalState, site: str, action: str, q: dict[str, str]) -> dict 
         on = q.get("on", "1") not in ("0", "false")
         state.redesign(site, on)
         return {"redesigned": on}
+    if action == "template":
+        family = q.get("family", ...)
+        choice = state.set_template(site, None if family == "own" else family, q.get("variant", ...),
+                                    q.get("script", ...))
+        return {"family": choice.family, "variant": None if choice.variant is None else repr(choice.variant),
+                "script": choice.script}
+    if action == "not_found_page":
+        state.set_soft_not_found(site, q.get("on", "1") not in ("0", "false"))
+        return {"not_found_page": q.get("on", "1") not in ("0", "false")}
     if action == "requests":
         with state.lock:
             return {p: n for (s, p), n in state.requests.items() if s == site}

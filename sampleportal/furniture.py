@@ -33,6 +33,13 @@ class Furniture:
     redesigned: bool
     host: str  # this site's netloc, e.g. 127.0.0.1:43211
     other_sites: dict[str, str] = field(default_factory=dict)  # site key -> base URL
+    frame: str | None = None  # a template family's frame instead of the site's own
+
+    @property
+    def clock_text(self) -> str:
+        """A clock widget (北京时间 hh:mm:ss) that moves on every request."""
+        seconds = 8 * 3600 + self.visits * 37
+        return f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
     @property
     def today_text(self) -> str:

@@ -27,6 +27,7 @@ class GovcnSite(SiteRenderer):
     profile = PROFILES["govcn"]
     frame_name = "govcn.html"
     redesign_frame_name = "govcn_redesign.html"
+    article_roots = ("/zhengce/content/",)
     shows_index_number = True
     shows_issuer = True
 

@@ -4,6 +4,7 @@
         url = portal.article_urls("hunan")[3]
         portal.edit_notice("hunan", url)        # the next crawl should see one edit
         portal.remove_notice("zhejiang", 5, how="soft404")
+        portal.set_template("govcn", "sidebar", variant="spans", script="traditional")  # a redesign
         toml_text = portal.sites_toml()
 
 A notice is addressed by its index (0 is the newest generated notice; notices added later get
@@ -11,6 +12,7 @@ the next indexes) or by its URL. ``article_urls(site)[n]`` is the URL of notice 
 """
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from sampleportal.notices import Notice
 from sampleportal.profiles import SITES
 from sampleportal.server import SiteServer
 from sampleportal.sitebase import SiteRenderer
-from sampleportal.state import Edit, PortalState
+from sampleportal.state import Edit, PortalState, TemplateChoice
+from sampleportal.variants import Variant
 from sampleportal.zhejiang import ZhejiangSite
 
 RENDERERS: dict[str, type[SiteRenderer]] = {"hunan": HunanSite, "zhejiang": ZhejiangSite, "govcn": GovcnSite}
@@ -167,6 +170,7 @@ class SamplePortal:
         base = self.base_url(site) if self._servers else ""
         r = self.renderers[site]
         listed = index not in state.delisted and index not in state.removed
+        etag, last_modified = self.state.validators(site, n)
         return NoticeView(
             site=site,
             index=index,
@@ -181,8 +185,8 @@ class SamplePortal:
             written=n.written.isoformat() if n.written else None,
             paragraphs=tuple(n.paragraphs),
             attachments=tuple((base + r.attachment_path(n, f), label) for f, label in n.attachments),
-            etag=n.etag,
-            last_modified=n.last_modified,
+            etag=etag,
+            last_modified=last_modified,
             removed=state.removed.get(index),
             listed=listed,
             column=n.column,
@@ -207,7 +211,10 @@ class SamplePortal:
         return self.state.edit_title(site, self.index_of(site, ref), title)
 
     def remove_notice(self, site: str, ref: int | str, how: str = "404") -> None:
-        """Withdraw a notice: ``404``, ``410``, ``redirect_home`` (302 to /) or ``soft404`` (200 + 该信息已删除)."""
+        """Withdraw a notice: ``404``, ``410``, ``redirect_home`` (302 to /), ``soft404`` (200 + a bare
+        该信息已删除 stub), ``soft404_full`` (200 + the full site template, header, nav, sidebar and
+        related links, with a short message in the main area, worded per site and notice) or
+        ``notfound_page`` (200 + the site's own not-found page, as for :meth:`not_found_url`)."""
         self.state.remove(site, self.index_of(site, ref), how)
 
     def restore_notice(self, site: str, ref: int | str) -> None:
@@ -230,6 +237,35 @@ class SamplePortal:
     def redesign(self, site: str, on: bool = True) -> None:
         """Switch ``site`` to its redesigned template: same notices, different page around them."""
         self.state.redesign(site, on)
+
+    def set_template(self, site: str, family: str | None | object = ..., *, variant: Variant | str | None | object = ...,
+                     script: str | object = ...) -> TemplateChoice:
+        """Switch how ``site`` prints its notices from the next request on (a redesign between rounds).
+
+        ``family``: one of ``sampleportal.families.FAMILIES`` (trs, hanweb, hanweb2, govcn, xxgk,
+        sidebar), or None for the site's own template. ``variant``: a :class:`Variant`, a key of
+        ``sampleportal.variants.NAMED``, ``"key=value,..."``, ``"rotate"`` (a different named
+        variant per notice and churn generation) or ``"rotate:spans,br,..."`` (among those). ``script``: ``simplified``, ``traditional``
+        (OpenCC s2t at serve time, 列印/關閉 widgets) or ``pinyin`` (traditional with ``務(wù)``
+        annotations). Arguments left out keep their current value. Article ETags and
+        Last-Modified change with the choice, as when a CMS republishes its pages.
+        """
+        return self.state.set_template(site, family, variant, script)
+
+    def template(self, site: str) -> TemplateChoice:
+        return self.state.sites[site].template
+
+    def set_not_found_page(self, site: str, on: bool = True) -> None:
+        """Answer unknown URLs under a column path with 200 and the site's own not-found page."""
+        self.state.set_soft_not_found(site, on)
+
+    def not_found_url(self, site: str, seed: int | str | None = None) -> str:
+        """A URL under a column path of ``site`` that names no page (what a crawler probes)."""
+        rng = random.Random(seed)
+        column = self.renderers[site].profile.columns[0].key
+        folder = self.renderers[site].list_path(column).rsplit("/", 1)[0]
+        name = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
+        return f"{self.base_url(site)}{folder}/{name}.html"
 
     def set_failure(self, site: str, ref: int | str, mode: str | None = "500", *, seconds: float | None = None) -> None:
         """Make one article fail: ``"500"``, ``"timeout"`` (answers after ``seconds``), or None to heal."""

@@ -14,10 +14,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sampleportal.behaviours import BEHAVIOUR_PREFIX, Answer, behaviour, html_answer
 from sampleportal.control import CONTROL_PREFIX, control
+from sampleportal.families import FAMILY_CLASSES, NATIVE, render_article, render_gone, render_not_found
 from sampleportal.furniture import STATIC, Furniture, widget_day
 from sampleportal.notices import Notice
 from sampleportal.sitebase import PRIVATE_PATH, ListPage, SiteRenderer
 from sampleportal.state import PortalState
+from sampleportal.variants import DEFAULT as DEFAULT_VARIANT
+from sampleportal.variants import convert_script
 
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\nDisallow: /_control/\n"
 # What CMSs print when a notice is withdrawn; soft-404 pages say it with status 200.
@@ -71,7 +74,9 @@ class SiteServer:
     # --- answering --------------------------------------------------------------------------
     def furniture(self, visits: int) -> Furniture:
         state = self.state
+        family = state.sites[self.key].template.family
         return Furniture(
+            frame=FAMILY_CLASSES[family].frame if family else None,
             generation=state.generation,
             visits=visits,
             today=widget_day(state.anchor, state.generation),
@@ -89,7 +94,7 @@ class SiteServer:
             return Answer(200, [("Content-Type", "text/plain; charset=utf-8")], ROBOTS_TXT.encode())
         if path.startswith(BEHAVIOUR_PREFIX):
             found = behaviour(path, query, self.base_url + "/")
-            return found or self.not_found(visits)
+            return found or self.not_found(visits, path)
         if path.startswith(CONTROL_PREFIX):
             return control(self.state, self.key, path[len(CONTROL_PREFIX) :], query)
         if path.startswith("/static/"):
@@ -104,7 +109,7 @@ class SiteServer:
         if listed is not None:
             column, page = listed
             if page >= self.state.list_pages(self.key, column):
-                return self.not_found(visits)
+                return self.not_found(visits, path)
             return self.page(200, r.render_list(self.furniture(visits), self.list_page(column, page)), "list")
         docid = r.parse_article(path)
         if docid is not None:
@@ -114,7 +119,7 @@ class SiteServer:
             name = path.rsplit("/", 1)[1]
             body = b"%PDF-1.4\n% sample attachment\n" if ext == "pdf" else b"PK\x03\x04sample attachment "
             return Answer(200, [("Content-Type", ATTACHMENT_TYPES[ext])], body + name.encode() + b"\n")
-        return self.not_found(visits)
+        return self.not_found(visits, path)
 
     def list_page(self, column: str, page: int) -> ListPage:
         profile = self.renderer.profile
@@ -130,7 +135,7 @@ class SiteServer:
         index = docid - self.renderer.profile.docid_base
         notice = self.state.notice(self.key, index)
         if notice is None or self.renderer.article_path(notice) != path:
-            return self.not_found(visits)
+            return self.not_found(visits, path)
         failure = state.failures.get(index)
         delay = 0.0
         if failure is not None and failure.mode == "500":
@@ -139,29 +144,50 @@ class SiteServer:
             delay = failure.seconds
         removed = state.removed.get(index)
         if removed is not None:
-            answer = self.removed(removed, visits)
+            answer = self.removed(removed, visits, notice)
         elif self.etag and self.not_modified(notice, headers):
             answer = Answer(304, self.validators(notice))
         else:
-            text = self.renderer.render_article(self.furniture(visits + notice.docid % 997 * 7), notice)
+            furniture = self.furniture(visits + notice.docid % 997 * 7)
+            choice = state.template
+            if choice.family is None and choice.variant == DEFAULT_VARIANT:
+                text = self.renderer.render_article(furniture, notice)
+            else:
+                variant = choice.variant_for(notice.docid, self.state.generation)
+                family = choice.family or NATIVE[self.key]
+                text = render_article(self.renderer, furniture, notice, family, variant)
             answer = self.page(200, text, "article", notice)
             if self.etag:
                 answer.headers.extend(self.validators(notice))
         answer.delay = delay
         return answer
 
-    def removed(self, how: str, visits: int) -> Answer:
+    def removed(self, how: str, visits: int, notice: Notice) -> Answer:
         furniture = self.furniture(visits)
         if how == "redirect_home":
             return Answer(302, [("Location", self.base_url + "/"), ("Content-Type", "text/html")], b"")
+        choice = self.state.sites[self.key].template
+        if how == "soft404_full":
+            variant = choice.variant_for(notice.docid, self.state.generation)
+            return self.page(200, render_gone(self.renderer, furniture, notice, choice.family, variant), "article", notice)
+        if how == "notfound_page":
+            return self.page(200, render_not_found(self.renderer, furniture, choice.family), "list")
         status = {"404": 404, "410": 410, "soft404": 200}[how]
         return self.page(status, self.renderer.render_message(furniture, REMOVED_TITLE, REMOVED_MESSAGE), "list")
 
-    def not_found(self, visits: int) -> Answer:
-        return self.page(404, self.renderer.render_message(self.furniture(visits), "404", NOT_FOUND_MESSAGE), "list")
+    def not_found(self, visits: int, path: str = "") -> Answer:
+        """404, or with ``soft_not_found`` and a path under a column, 200 + the site's not-found page."""
+        furniture = self.furniture(visits)
+        state = self.state.sites[self.key]
+        if state.soft_not_found and self.renderer.under_column(path):
+            return self.page(200, render_not_found(self.renderer, furniture, state.template.family), "list")
+        return self.page(404, self.renderer.render_message(furniture, "404", NOT_FOUND_MESSAGE), "list")
 
     def page(self, status: int, text: str, kind: str, notice: Notice | None = None) -> Answer:
         r = self.renderer
+        script = self.state.sites[self.key].template.script
+        if script != "simplified":
+            text = convert_script(text, script)
         return Answer(status, [("Content-Type", r.content_type(kind, notice))], r.encode(text))
 
     def static(self, path: str) -> Answer:
@@ -172,24 +198,24 @@ class SiteServer:
         ctype = STATIC_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
         return Answer(200, [("Content-Type", ctype)], file.read_bytes())
 
-    @staticmethod
-    def validators(notice: Notice) -> list[tuple[str, str]]:
-        return [("ETag", notice.etag), ("Last-Modified", format_datetime(notice.last_modified, usegmt=True))]
+    def validators(self, notice: Notice) -> list[tuple[str, str]]:
+        etag, last_modified = self.state.validators(self.key, notice)
+        return [("ETag", etag), ("Last-Modified", format_datetime(last_modified, usegmt=True))]
 
-    @staticmethod
-    def not_modified(notice: Notice, headers) -> bool:
+    def not_modified(self, notice: Notice, headers) -> bool:
         """RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since."""
+        etag, last_modified = self.state.validators(self.key, notice)
         inm = headers.get("If-None-Match")
         if inm is not None:
             tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
-            return "*" in tags or notice.etag in tags
+            return "*" in tags or etag in tags
         ims = headers.get("If-Modified-Since")
         if ims:
             try:
                 since = parsedate_to_datetime(ims)
             except (TypeError, ValueError):
                 return False
-            return since.tzinfo is not None and notice.last_modified.replace(microsecond=0) <= since
+            return since.tzinfo is not None and last_modified.replace(microsecond=0) <= since
         return False
 
 

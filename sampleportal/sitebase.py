@@ -51,6 +51,13 @@ class SiteRenderer:
         """The document id when ``path`` has this site's article shape (checked later)."""
         raise NotImplementedError
 
+    article_roots: tuple[str, ...] = ()  # path prefixes of article pages outside column folders
+
+    def under_column(self, path: str) -> bool:
+        """Whether ``path`` lies under a column folder or an article root of this site."""
+        roots = {self.list_path(c.key).rsplit("/", 1)[0] + "/" for c in self.profile.columns}
+        return any(path.startswith(root) for root in (*roots, *self.article_roots))
+
     def attachment_path(self, notice: Notice, filename: str) -> str:
         directory = self.article_path(notice).rsplit("/", 1)[0]
         return f"{directory}/{filename}"
@@ -58,6 +65,11 @@ class SiteRenderer:
     # --- headers --------------------------------------------------------------------------
     def content_type(self, kind: str, notice: Notice | None = None) -> str:
         return f"text/html; charset={self.profile.encoding}"
+
+    @property
+    def charset_label(self) -> str:
+        """What the page's own meta tag says (Hanweb's GBK pages say gb2312)."""
+        return "gb2312" if self.profile.encoding == "gbk" else self.profile.encoding
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.profile.encoding, errors="xmlcharrefreplace")
@@ -101,7 +113,7 @@ class SiteRenderer:
         return furniture.rotate(pairs)
 
     def page(self, furniture: Furniture, *, title: str, meta: str, main: str, stray: str = "") -> str:
-        name = self.redesign_frame_name if furniture.redesigned else self.frame_name
+        name = furniture.frame or (self.redesign_frame_name if furniture.redesigned else self.frame_name)
         others = list(furniture.other_sites.values())
         nav, footer = self._chrome(furniture)
         return frame(name).substitute(
@@ -114,6 +126,9 @@ class SiteRenderer:
             footer_links=footer,
             off_site=OFF_SITE,
             stray=stray,
+            charset=self.charset_label,
+            portal_name=esc(self.profile.portal_name),
+            clock=furniture.clock_text,
             other_site=(others[furniture.generation % len(others)] + "/") if others else OFF_SITE + "/",
         )
 

@@ -7,6 +7,7 @@ from the test thread at once.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
@@ -18,10 +19,16 @@ from functools import lru_cache
 
 from sampleportal import wording
 from sampleportal.exemplars import BY_SITE as EXEMPLARS
+from sampleportal.families import FAMILIES
 from sampleportal.notices import BEIJING, Notice, generate, generated_kind, locate, person
 from sampleportal.profiles import PROFILES, SITES
+from sampleportal.variants import DEFAULT as DEFAULT_VARIANT
+from sampleportal.variants import NAMED as NAMED_VARIANTS
+from sampleportal.variants import SCRIPTS, Variant, parse_variant, rotating
 
-REMOVAL_MODES = ("404", "410", "redirect_home", "soft404")
+# soft404: 200 + a bare stub; soft404_full: 200 + the full site template with a short message
+# in the main area; notfound_page: 200 + the site's own "not found" page (as for a random URL)
+REMOVAL_MODES = ("404", "410", "redirect_home", "soft404", "soft404_full", "notfound_page")
 FAILURE_MODES = ("500", "timeout")
 LIST_PAGE_SIZE = 20
 NUMBER_RE = re.compile(r"(?<![\d.])\d{2,}(?![\d.年月日号])")  # a figure, not a date or decimal
@@ -44,6 +51,37 @@ class Failure:
     seconds: float  # how long a "timeout" answer sleeps
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateChoice:
+    """How a site currently prints its notices: family, variant and script."""
+
+    family: str | None = None  # None: the site's own template (and its redesign switch)
+    # None: rotate through all named variants, per notice and churn generation; a tuple of
+    # NAMED keys: rotate through those
+    variant: Variant | tuple[str, ...] | None = DEFAULT_VARIANT
+    script: str = "simplified"  # "simplified", "traditional" (OpenCC s2t) or "pinyin" (traditional + pinyin)
+
+    @property
+    def is_default(self) -> bool:
+        return self.family is None and self.variant == DEFAULT_VARIANT and self.script == "simplified"
+
+    @property
+    def rotates(self) -> bool:
+        return not isinstance(self.variant, Variant)
+
+    def variant_for(self, docid: int, generation: int) -> Variant:
+        if isinstance(self.variant, Variant):
+            return self.variant
+        return rotating(docid, generation, self.variant or ())
+
+    def tag(self, generation: int) -> str:
+        """What the template choice adds to an article's ETag (empty for the default)."""
+        if self.is_default:
+            return ""
+        variant = f"rotate-{generation}" if self.rotates else hashlib.sha1(repr(self.variant).encode()).hexdigest()[:8]
+        return f"-{self.family or 'own'}-{self.script}-{variant}"
+
+
 @dataclass(slots=True)
 class SiteState:
     generated: int
@@ -53,6 +91,9 @@ class SiteState:
     delisted: set[int] = field(default_factory=set)
     failures: dict[int, Failure] = field(default_factory=dict)
     redesigned: bool = False
+    template: TemplateChoice = field(default_factory=TemplateChoice)
+    template_changed: datetime | None = None  # UTC; Last-Modified floor after a template switch
+    soft_not_found: bool = False  # unknown URLs under a column path answer 200 + the not-found page
     listing: dict[str, list[int]] | None = None  # column -> indexes, newest first (cache)
 
     @property
@@ -282,3 +323,49 @@ class PortalState:
     def redesign(self, site: str, on: bool = True) -> None:
         with self.lock:
             self.sites[site].redesigned = on
+
+    def set_template(self, site: str, family: str | None | object = ..., variant: Variant | str | None | object = ...,
+                     script: str | object = ...) -> TemplateChoice:
+        """Change any of family / variant / script (``...`` keeps it); articles get new validators."""
+        with self.lock:
+            state = self.sites[site]
+            current = state.template
+            if family is ...:
+                family = current.family
+            if family is not None and family not in FAMILIES:
+                raise ValueError(f"family must be one of {', '.join(FAMILIES)} or None, not {family!r}")
+            if variant is ...:
+                variant = current.variant
+            elif variant == "rotate":
+                variant = None
+            elif isinstance(variant, str) and variant.startswith("rotate:"):
+                variant = tuple(variant.removeprefix("rotate:").split(","))
+                unknown = [v for v in variant if v not in NAMED_VARIANTS]
+                if unknown:
+                    raise ValueError(f"unknown named variants {unknown}; named: {', '.join(NAMED_VARIANTS)}")
+            elif isinstance(variant, str):
+                variant = NAMED_VARIANTS.get(variant) or parse_variant(variant)
+            if script is ...:
+                script = current.script
+            if script not in SCRIPTS:
+                raise ValueError(f"script must be one of {', '.join(SCRIPTS)}, not {script!r}")
+            choice = TemplateChoice(family, variant, script)  # type: ignore[arg-type]
+            if choice != current:
+                state.template = choice
+                state.template_changed = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+            return choice
+
+    def set_soft_not_found(self, site: str, on: bool = True) -> None:
+        with self.lock:
+            self.sites[site].soft_not_found = on
+
+    def validators(self, site: str, notice: Notice) -> tuple[str, datetime]:
+        """(ETag, Last-Modified) of the article page as the site's current template serves it."""
+        state = self.sites[site]
+        tag = state.template.tag(self.generation)
+        last = notice.last_modified
+        if state.template_changed is not None and state.template_changed > last:
+            last = state.template_changed
+        if state.template.rotates:  # rotating variants re-wrap the page every generation
+            last = max(last, state.template_changed or last) + timedelta(seconds=self.generation)
+        return (notice.etag[:-1] + tag + '"' if tag else notice.etag), last

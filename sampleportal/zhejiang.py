@@ -29,6 +29,7 @@ class ZhejiangSite(SiteRenderer):
     profile = PROFILES["zhejiang"]
     frame_name = "zhejiang.html"
     redesign_frame_name = "zhejiang_redesign.html"
+    article_roots = ("/art/",)
     shows_index_number = True
     shows_issuer = True
     shows_editor = False
