@@ -398,3 +398,63 @@ def test_control_endpoints_mutate_a_portal_in_another_process(portal):
     assert fetch(base + "/_control/remove?index=9&how=bogus")[0] == 400
     assert fetch(base + "/_control/nothing")[0] == 404
     assert "Disallow: /_control/" in fetch(base + "/robots.txt")[2].decode()
+
+
+# --- template families, variants, scripts, not-found pages ---------------------------------------
+
+
+def test_template_family_switch_changes_layout_and_validators(portal):
+    notice = portal.notice("zhejiang", 0)
+    _, before, _ = fetch(notice.url)
+    portal.set_template("zhejiang", "hanweb2", variant="spans")
+    _, after, body = fetch(notice.url)
+    page = body.decode("gbk")
+    assert 'class="hw2-info"><span>信息来源：' in page and "</span><span>发布日期：" in page
+    assert after["etag"] != before["etag"] and portal.notice("zhejiang", 0).etag == after["etag"]
+    assert fetch(notice.url, {"If-None-Match": after["etag"]})[0] == 304
+    portal.set_template("zhejiang", "xxgk")
+    page = text(notice.url, "gbk")
+    assert page.index('class="xxgk-meta"') < page.index('id="zoom"') and f"<td>{notice.index_number}</td>" in page
+    portal.set_template("zhejiang", "sidebar")
+    assert text(notice.url, "gbk").count("<li>") > 40
+    portal.set_template("zhejiang", None, variant="plain")
+    assert fetch(notice.url, {"If-None-Match": before["etag"]})[0] == 304
+
+
+def test_traditional_variant_converts_labels_and_widgets(portal):
+    notice = portal.notice("hunan", 0)
+    portal.set_template("hunan", "trs", variant="short-widgets-inside", script="traditional")
+    page = re.sub(r"<[^>]+>", "", text(notice.url))
+    assert "【列印】【關閉】" in page and "來源：" in page and "責任編輯：" in page
+    assert notice.title not in page
+    portal.set_template("hunan", script="pinyin")
+    assert re.search(r"[務會國發區點業實]\([a-zāáǎàēéěèīíǐìōóǒòūúǔù]+\)", text(notice.url))
+    portal.set_template("hunan", None, variant="plain", script="simplified")
+    assert notice.title in text(notice.url)
+
+
+@pytest.mark.parametrize("how", ["soft404_full", "notfound_page"])
+def test_full_template_removals_answer_200_with_nav_and_a_short_message(portal, how):
+    url = portal.article_urls("govcn")[4]
+    portal.remove_notice("govcn", url, how=how)
+    status, _, body = fetch(url)
+    page = body.decode()
+    assert status == 200 and '<div class="nav">' in page and "最新政策" in page
+    assert portal.notice("govcn", 4).title not in page
+
+
+def test_unknown_url_under_a_column_is_404_until_the_not_found_page_is_switched_on(portal):
+    url = portal.not_found_url("hunan", 1)
+    assert fetch(url)[0] == 404
+    portal.set_not_found_page("hunan")
+    status, _, body = fetch(url)
+    assert status == 200 and "您访问的页面不存在或已被删除" in body.decode()
+    assert fetch(portal.base_url("hunan") + "/elsewhere/x.html")[0] == 404
+
+
+def test_control_endpoint_switches_template(portal):
+    base = portal.base_url("govcn")
+    status, _, body = fetch(base + "/_control/template?family=xxgk&variant=spans&script=traditional")
+    assert status == 200 and json.loads(body)["family"] == "xxgk"
+    assert portal.template("govcn").script == "traditional"
+    assert fetch(base + "/_control/template?family=nonesuch")[0] == 400
