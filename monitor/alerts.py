@@ -6,6 +6,10 @@ logged, and recorded in the archive's ``deliveries`` table with ``ok = 0``;
 :func:`retry_pending` (called at the start of each round) sends those again. Nothing here
 raises on a delivery failure: the change is already safe in the archive and the feed.
 
+A mass change (many notices of one site edited in one round, see :mod:`monitor.rounds`) is
+one message for the site, recorded in ``batch_deliveries``; its member changes are never
+alerted one by one.
+
 Secrets: an Apprise URL in sites.toml may hold ``${ENV_VAR}`` references. They are expanded
 from the environment only at send time, and only the redacted form of the URL as written
 (scheme and host; credentials, paths, tokens and queries replaced by ``***``) is ever stored
@@ -18,13 +22,14 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import apprise
 
+from monitor.batches import BatchText, describe_batch
 from monitor.change_text import ChangeText, describe_change
 from monitor.config import Config, ConfigError
 from storage.archive import Archive, ArchiveError
@@ -72,11 +77,12 @@ class AlertTarget:
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    change_id: int
+    change_id: int | None  # None for the alert of a mass change (see batch_id)
     target: str  # the redacted label
     ok: bool
     attempts: int
     error: str | None = None
+    batch_id: int | None = None
 
 
 @dataclass
@@ -220,7 +226,7 @@ class _Warnings(logging.Handler):
 def send_alert(
     target: AlertTarget,
     title: str,
-    change_text: ChangeText,
+    change_text: ChangeText | BatchText,
     *,
     policy: RetryPolicy = RetryPolicy(),
     environ: Mapping[str, str] | None = None,
@@ -299,6 +305,42 @@ def pending_deliveries(archive: Archive) -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
+def _send(
+    subject: str,
+    text: ChangeText | BatchText,
+    targets: list[AlertTarget],
+    report: DeliveryReport,
+    policy: RetryPolicy,
+    environ: Mapping[str, str] | None,
+    failing: dict[str, str],
+    record: Callable[[AlertTarget, bool, int, str | None], DeliveryOutcome],
+) -> None:
+    """Send one message (about ``subject``: "change #3", "batch #1") to ``targets`` and
+    record each outcome with ``record``.
+
+    ``failing`` maps the label of a target that already failed in this call to the subject it
+    failed on: such a target is not tried again now (a dead webhook would otherwise cost
+    every change its timeouts and backoff) but recorded as failed, so the next
+    :func:`retry_pending` sends it.
+    """
+    for target in targets:
+        if target.label in failing:
+            ok, attempts = False, 0
+            error = f"not tried: the target failed for {failing[target.label]} earlier in this run"
+        else:
+            ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
+            if not ok:
+                failing[target.label] = subject
+        report.outcomes.append(record(target, ok, attempts, error))
+        if ok:
+            log.info("alert for %s sent to %s", subject, target.label)
+        elif attempts:
+            log.warning("alert for %s to %s failed after %s attempt(s): %s; will retry next round",
+                        subject, target.label, attempts, error)
+        else:
+            log.info("alert for %s to %s deferred to the next round: %s", subject, target.label, error)
+
+
 def _deliver(
     archive: Archive,
     change_id: int,
@@ -306,19 +348,17 @@ def _deliver(
     report: DeliveryReport,
     policy: RetryPolicy,
     environ: Mapping[str, str] | None,
-    failing: dict[str, int],
+    failing: dict[str, str],
 ) -> None:
-    """Send one change to ``targets`` and record each outcome.
-
-    ``failing`` maps the label of a target that already failed in this call to the change it
-    failed on: such a target is not tried again now (a dead webhook would otherwise cost
-    every change its timeouts and backoff) but recorded as failed, so the next
-    :func:`retry_pending` sends it.
-    """
+    """Send one change to ``targets`` and record each outcome in ``deliveries``. A change
+    that is part of a mass change is told by its batch's alert, never on its own."""
     try:
         change = archive.change(change_id)
     except ArchiveError:
         log.warning("change #%s is not in the archive; nothing to alert", change_id)
+        report.skipped += 1
+        return
+    if change.batch_id is not None:
         report.skipped += 1
         return
     text = describe_change(archive, change)
@@ -330,24 +370,50 @@ def _deliver(
     if not targets:
         report.skipped += 1
         return
-    for target in targets:
-        if target.label in failing:
-            ok, attempts = False, 0
-            error = f"not tried: the target failed for change #{failing[target.label]} earlier in this run"
-        else:
-            ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
-            if not ok:
-                failing[target.label] = change_id
+
+    def record(target: AlertTarget, ok: bool, attempts: int, error: str | None) -> DeliveryOutcome:
         outcome = DeliveryOutcome(change_id, target.label, ok, attempts, error)
         _record(archive, outcome)
-        report.outcomes.append(outcome)
-        if ok:
-            log.info("alert for change #%s sent to %s", change_id, target.label)
-        elif attempts:
-            log.warning("alert for change #%s to %s failed after %s attempt(s): %s; will retry next round",
-                        change_id, target.label, attempts, error)
-        else:
-            log.info("alert for change #%s to %s deferred to the next round: %s", change_id, target.label, error)
+        return outcome
+
+    _send(f"change #{change_id}", text, targets, report, policy, environ, failing, record)
+
+
+def _deliver_batch(
+    archive: Archive,
+    batch_id: int,
+    targets: list[AlertTarget],
+    report: DeliveryReport,
+    policy: RetryPolicy,
+    environ: Mapping[str, str] | None,
+    failing: dict[str, str],
+) -> None:
+    """Send one site-level message for a mass change; record outcomes in ``batch_deliveries``."""
+    try:
+        batch = archive.batch(batch_id)
+    except ArchiveError:
+        log.warning("batch #%s is not in the archive; nothing to alert", batch_id)
+        report.skipped += 1
+        return
+    done = archive.batch_delivered_targets(batch_id)
+    targets = [t for t in targets if t.label not in done]
+    if not targets:
+        report.skipped += 1
+        return
+    text = describe_batch(archive, batch)
+
+    def record(target: AlertTarget, ok: bool, attempts: int, error: str | None) -> DeliveryOutcome:
+        outcome = DeliveryOutcome(None, target.label, ok, attempts, error, batch_id=batch_id)
+        with archive.transaction():
+            archive.add_batch_delivery(batch_id, target.label, attempted_at=_now(), attempts=attempts, ok=ok,
+                                       error=error)
+        return outcome
+
+    _send(f"batch #{batch_id}", text, targets, report, policy, environ, failing, record)
+
+
+def _alerts_configured(config: Config) -> bool:
+    return bool(config.alerts or any(site.alerts for site in config.sites))
 
 
 def deliver_changes(
@@ -355,18 +421,29 @@ def deliver_changes(
     config: Config,
     change_ids: list[int],
     *,
+    batch_ids: Sequence[int] = (),
     policy: RetryPolicy = RetryPolicy(),
     environ: Mapping[str, str] | None = None,
 ) -> DeliveryReport:
-    """Alert every configured target about each change; failures are recorded, not raised.
+    """Alert every configured target about each change, and once about each mass change
+    (``batch_ids``; its member changes are not alerted one by one); failures are recorded,
+    not raised.
 
-    A target that already received a change is not sent it again, so calling this twice for
-    the same change is harmless. Returns at once when no alert target is configured at all.
+    A target that already received a change or batch is not sent it again, so calling this
+    twice for the same change is harmless. Returns at once when no alert target is configured.
     """
     report = DeliveryReport()
-    failing: dict[str, int] = {}
-    if not change_ids or not (config.alerts or any(site.alerts for site in config.sites)):
+    failing: dict[str, str] = {}
+    if not (change_ids or batch_ids) or not _alerts_configured(config):
         return report
+    for batch_id in batch_ids:
+        try:
+            site = archive.batch(batch_id).site
+        except ArchiveError:
+            site = None
+        targets = targets_for(config, site)
+        if targets:
+            _deliver_batch(archive, batch_id, targets, report, policy, environ, failing)
     for change_id in change_ids:
         try:
             site = archive.change(change_id).site
@@ -385,25 +462,28 @@ def retry_pending(
     policy: RetryPolicy = RetryPolicy(),
     environ: Mapping[str, str] | None = None,
 ) -> DeliveryReport:
-    """Send again every delivery whose last attempt failed, if its target is still configured."""
+    """Send again every delivery (of a change or of a batch) whose last attempt failed, if its
+    target is still configured."""
     report = DeliveryReport()
-    failing: dict[str, int] = {}
-    pending = pending_deliveries(archive)
-    if not pending:
+    failing: dict[str, str] = {}
+    jobs = [("change", subject_id, label) for subject_id, label in pending_deliveries(archive)]
+    jobs += [("batch", subject_id, label) for subject_id, label in archive.pending_batch_deliveries()]
+    if not jobs:
         return report
-    by_change: dict[int, list[str]] = {}
-    for change_id, label in pending:
-        by_change.setdefault(change_id, []).append(label)
-    for change_id, labels in by_change.items():
+    by_subject: dict[tuple[str, int], list[str]] = {}
+    for kind, subject_id, label in jobs:
+        by_subject.setdefault((kind, subject_id), []).append(label)
+    for (kind, subject_id), labels in by_subject.items():
         try:
-            site = archive.change(change_id).site
+            site = (archive.batch(subject_id) if kind == "batch" else archive.change(subject_id)).site
         except ArchiveError:
             site = None
         configured = {t.label: t for t in targets_for(config, site)}
         targets = [configured[label] for label in labels if label in configured]
         for label in labels:
             if label not in configured:
-                log.info("not retrying change #%s to %s: the target is no longer configured", change_id, label)
+                log.info("not retrying %s #%s to %s: the target is no longer configured", kind, subject_id, label)
         if targets:
-            _deliver(archive, change_id, targets, report, policy, environ, failing)
+            deliver = _deliver_batch if kind == "batch" else _deliver
+            deliver(archive, subject_id, targets, report, policy, environ, failing)
     return report

@@ -22,7 +22,9 @@ SITE_DEFAULTS: dict[str, object] = {
     "article_pattern": None,  # regex; default: the common CMS article URL shapes
     "list_pattern": None,  # regex for pagination pages; default: index_N / home_N / 下一页
     "content_selector": None,  # CSS selector of the body container; default: automatic
-    "max_list_pages": 5,
+    "max_list_pages": None,  # a fixed limit of list pages per column and round; default: whole columns
+    "list_page_cap": 1000,  # safety cap on list pages per column when walking whole columns
+    "full_walk_every": 10,  # every Nth round reads every list page of every column
     "max_articles": None,
     "download_delay": 1.0,
     "concurrency_per_domain": 2,
@@ -33,11 +35,17 @@ SITE_DEFAULTS: dict[str, object] = {
     "schedule": None,
     "alerts": [],
     "recheck": None,
+    "mass_change_share": 0.3,  # this share of re-checked notices edited in one round is one batch
+    "mass_change_min": 5,  # ... when at least this many were edited
+    "not_found_probe": True,  # learn the site's own not-found page once per round
 }
+
+# Keys that may also be set at the top level of the file, as the default of every site.
+GLOBAL_SITE_KEYS = ("mass_change_share", "mass_change_min")
 
 SCHEDULE_DEFAULTS = {"every": "1h", "cron": None, "jitter": "0s"}
 RECHECK_DEFAULTS = {"recent_days": 30, "older_every": 6, "unreachable_after": 3}
-TOP_LEVEL_KEYS = {"archive", "site", "alerts", "feed", "changelog", "user_agent"}
+TOP_LEVEL_KEYS = {"archive", "site", "alerts", "feed", "changelog", "user_agent", *GLOBAL_SITE_KEYS}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -89,7 +97,9 @@ class SiteConfig:
     article_pattern: str | None = None
     list_pattern: str | None = None
     content_selector: str | None = None
-    max_list_pages: int = 5
+    max_list_pages: int | None = None
+    list_page_cap: int = 1000
+    full_walk_every: int = 10
     max_articles: int | None = None
     download_delay: float = 1.0
     concurrency_per_domain: int = 2
@@ -100,6 +110,15 @@ class SiteConfig:
     schedule: Schedule = field(default_factory=Schedule)
     alerts: tuple[str, ...] = ()
     recheck: RecheckPolicy = field(default_factory=RecheckPolicy)
+    mass_change_share: float = 0.3
+    mass_change_min: int = 5
+    not_found_probe: bool = True
+
+    @property
+    def list_pages_per_column(self) -> int:
+        """The most list pages read per column in one round: ``max_list_pages`` when set,
+        else the ``list_page_cap`` safety cap."""
+        return self.max_list_pages if self.max_list_pages is not None else self.list_page_cap
 
 
 @dataclass(frozen=True)
@@ -177,16 +196,21 @@ def parse_config(raw: dict, *, path: Path | None = None, archive: str | Path | N
     archive_path = Path(archive) if archive else (local_path("archive") or DEFAULT_ARCHIVE)
     global_alerts = _string_list(raw.get("alerts", []), file=path, site=None, key="alerts")
     default_agent = raw.get("user_agent", DEFAULT_USER_AGENT)
+    site_defaults = {key: raw[key] for key in GLOBAL_SITE_KEYS if key in raw}
     sites_raw = raw.get("site", [])
     if not isinstance(sites_raw, list):
         raise ConfigError("sites must be an array of tables: write [[site]], not [site]", file=path, key="site")
     sites: list[SiteConfig] = []
     for index, site_raw in enumerate(sites_raw):
-        site = _parse_site(site_raw, index=index, file=path, default_agent=default_agent)
+        site = _parse_site(site_raw, index=index, file=path, default_agent=default_agent,
+                           site_defaults=site_defaults)
         if any(s.name == site.name for s in sites):
             raise ConfigError("two sites have this name; names must be unique", file=path, site=site.name,
                               key="name")
         sites.append(site)
+    if not sites_raw and site_defaults:  # validate top-level site defaults even with no sites
+        _parse_site({"name": "defaults", "start_urls": ["http://localhost/"]}, index=0, file=path,
+                    default_agent=default_agent, site_defaults=site_defaults, top_level=True)
     return Config(
         path=path, archive=archive_path, sites=tuple(sites), alerts=tuple(global_alerts),
         feed_path=local_path("feed"), changelog_path=local_path("changelog"),
@@ -201,7 +225,8 @@ def _string_list(value: object, *, file: Path | None, site: str | None, key: str
     return list(value)
 
 
-def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: str) -> SiteConfig:
+def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: str,
+                site_defaults: dict | None = None, top_level: bool = False) -> SiteConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"[[site]] number {index + 1} is not a table", file=file)
     name = raw.get("name")
@@ -216,7 +241,12 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         raise ConfigError(f"unknown key(s) {sorted(unknown)}; valid: {sorted(allowed_keys)}", file=file, site=name)
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(message, file=file, site=name, key=key)
+        # A value inherited from the top level is reported there, not on the site.
+        inherited = key in (site_defaults or {}) and key not in own_keys
+        return ConfigError(message, file=file, site=None if inherited or top_level else name, key=key)
+
+    own_keys = set(raw)
+    raw = {**(site_defaults or {}), **raw}
 
     start_urls = _string_list(raw.get("start_urls", []), file=file, site=name, key="start_urls")
     if not start_urls:
@@ -249,19 +279,28 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         except Exception as exc:  # noqa: BLE001 - cssselect and lxml raise several unrelated error types
             raise fail("content_selector", f"not a valid CSS selector: {exc}") from None
 
-    def number(key: str, *, minimum: float, integer: bool = False, optional: bool = False):
+    def number(key: str, *, minimum: float, integer: bool = False, optional: bool = False,
+               maximum: float | None = None, hint: str = ""):
         value = raw.get(key, SITE_DEFAULTS[key])
         if value is None and optional:
             return None
         kind = int if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+        if (isinstance(value, bool) or not isinstance(value, kind) or value < minimum
+                or (maximum is not None and value > maximum)):
             what = "an integer" if integer else "a number"
-            raise fail(key, f"expected {what} ≥ {minimum}, got {value!r}")
+            bounds = f"≥ {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+            raise fail(key, f"expected {what} {bounds}, got {value!r}{hint}")
         return value
+
+    share = number("mass_change_share", minimum=0.01, maximum=1,
+                   hint=" (the share of re-checked notices edited in one round that makes a batch, e.g. 0.3)")
 
     obey = raw.get("obey_robots", True)
     if not isinstance(obey, bool):
         raise fail("obey_robots", f"expected true or false, got {obey!r}")
+    probe = raw.get("not_found_probe", True)
+    if not isinstance(probe, bool):
+        raise fail("not_found_probe", f"expected true or false, got {probe!r}")
     agent = raw.get("user_agent", default_agent)
     if not isinstance(agent, str) or not agent.strip():
         raise fail("user_agent", "expected a non-empty string")
@@ -272,7 +311,11 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         article_pattern=raw.get("article_pattern"),
         list_pattern=raw.get("list_pattern"),
         content_selector=selector,
-        max_list_pages=number("max_list_pages", minimum=1, integer=True),
+        max_list_pages=number("max_list_pages", minimum=1, integer=True, optional=True,
+                              hint=" (leave it out to read whole columns)"),
+        list_page_cap=number("list_page_cap", minimum=1, integer=True),
+        full_walk_every=number("full_walk_every", minimum=1, integer=True,
+                               hint=" (1 reads every list page in every round)"),
         max_articles=number("max_articles", minimum=1, integer=True, optional=True),
         download_delay=float(number("download_delay", minimum=0)),
         concurrency_per_domain=number("concurrency_per_domain", minimum=1, integer=True),
@@ -283,6 +326,9 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         schedule=_parse_schedule(raw.get("schedule"), file=file, site=name),
         alerts=tuple(_string_list(raw.get("alerts", []), file=file, site=name, key="alerts")),
         recheck=_parse_recheck(raw.get("recheck"), file=file, site=name),
+        mass_change_share=float(share),
+        mass_change_min=number("mass_change_min", minimum=1, integer=True),
+        not_found_probe=probe,
     )
 
 

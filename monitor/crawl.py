@@ -11,12 +11,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import secrets
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from monitor.config import Config, SiteConfig
 from spiders.plan import CrawlPlan, KnownNotice
@@ -38,6 +42,7 @@ class RoundReport:
     failed: int = 0
     changes: dict[str, int] = field(default_factory=dict)
     change_ids: list[int] = field(default_factory=list)
+    batch_ids: list[int] = field(default_factory=list)  # mass changes: edits told as one event per site
     seconds: float = 0.0
     interrupted: bool = False
     error: str | None = None
@@ -71,6 +76,29 @@ def _due(state: PageState, policy, round_number: int, now: datetime) -> bool:
 RECHECK_CHOICES = ("due", "all", "none")
 
 
+def is_full_walk(site: SiteConfig, rounds_done: int) -> bool:
+    """Does this round read every list page of every column? The first round of a site does
+    (an archive should hold whole columns), then every ``full_walk_every``-th, so notices
+    taken off any page of a listing are seen; the rounds between stop at the first list page
+    that holds no notice the archive does not know."""
+    return rounds_done % site.full_walk_every == 0
+
+
+# The probe's name: nothing a CMS would publish, and recognisable in a server's logs.
+PROBE_PREFIX = "pw-probe-"
+
+
+def probe_url_for(site: SiteConfig, notice_urls: list[str]) -> str:
+    """A URL on the site that cannot exist: a random name in one of its columns' directories,
+    with the extension its notices use (most common among ``notice_urls``; else .html)."""
+    column = secrets.choice(site.start_urls)
+    directory = column.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+    suffixes = Counter(PurePosixPath(urlsplit(url).path).suffix for url in notice_urls)
+    suffixes.pop("", None)
+    extension = suffixes.most_common(1)[0][0] if suffixes else ".html"
+    return f"{directory}{PROBE_PREFIX}{secrets.token_hex(8)}{extension}"
+
+
 def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_mode: str = "due") -> CrawlPlan:
     """The spider's plan for one round of ``site``: its listings plus the known notices due
     (``recheck_mode``: ``due`` by the site's recheck policy, ``all`` known notices, ``none``)."""
@@ -82,10 +110,13 @@ def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_
             recheck.append(KnownNotice(state.url, state.etag, state.last_modified))
         else:
             skip.add(state.url)
+    known_urls = [notice.url for notice in recheck] + sorted(skip)
     return CrawlPlan(
         site=site.name, start_urls=site.start_urls, allowed_domains=site.allowed_domains,
         article_pattern=site.article_pattern, list_pattern=site.list_pattern,
-        max_list_pages=site.max_list_pages, max_articles=site.max_articles, recheck=tuple(recheck),
+        list_pages_per_column=site.list_pages_per_column, full_walk=is_full_walk(site, round_number),
+        probe_url=probe_url_for(site, known_urls) if site.not_found_probe else None,
+        max_articles=site.max_articles, recheck=tuple(recheck),
         skip=frozenset(skip), download_delay=0 if fast else site.download_delay,
         concurrency_per_domain=site.concurrency_per_domain, obey_robots=site.obey_robots,
         user_agent=site.user_agent, timeout=site.timeout, retries=site.retries,
@@ -191,7 +222,7 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     messages.put(("done", RoundReport(
         sites=names, fetched=tally.fetched, listings=tally.listings, unchanged=tally.unchanged,
         extracted=tally.extracted, failed=tally.failed, changes=dict(tally.changes),
-        change_ids=list(tally.change_ids), seconds=time.monotonic() - started,
+        change_ids=list(tally.change_ids), batch_ids=list(tally.batch_ids), seconds=time.monotonic() - started,
         interrupted=state["interrupted"], error=outcome.get("error"),
     )))
 

@@ -1,5 +1,8 @@
 """After a round: tell people. Alerts, the JSON Lines change log, the Atom feed.
 
+A site's first crawl is its baseline: stored, logged, never alerted. A mass change (see
+:mod:`monitor.rounds`) is one alert and one change-log line for the site, not one per notice.
+
 Alert delivery failures are retried and logged by :mod:`monitor.alerts` and never raise
 here: the changes are already safe in the archive, and the feed and log are written whatever
 the alert targets do.
@@ -16,11 +19,14 @@ log = logging.getLogger(__name__)
 
 
 def alertable(archive: Archive, change_ids: list[int]) -> list[int]:
-    """Changes worth a message: all but the "new" notices of a site's first crawl."""
+    """Changes worth a message of their own: all but the "new" notices of a site's first
+    crawl (its baseline) and the members of a mass change (told once by the batch's alert)."""
     from monitor.recorder import BASELINE_NOTE
 
-    return [cid for cid in change_ids
-            if not ((change := archive.change(cid)).kind == "new" and change.note == BASELINE_NOTE)]
+    def worth(change) -> bool:
+        return change.batch_id is None and not (change.kind == "new" and change.note == BASELINE_NOTE)
+
+    return [cid for cid in change_ids if worth(archive.change(cid))]
 
 
 def publish_round(config: Config, report: RoundReport) -> None:
@@ -38,7 +44,7 @@ def publish_round(config: Config, report: RoundReport) -> None:
         try:
             retry_pending(archive, config)
             alerted = alertable(archive, report.change_ids)
-            if alerted:
-                deliver_changes(archive, config, alerted)
+            if alerted or report.batch_ids:
+                deliver_changes(archive, config, alerted, batch_ids=report.batch_ids)
         except Exception:  # an alerting bug must not stop the watch
             log.exception("alert delivery failed")

@@ -87,6 +87,7 @@ class ColumnWalk:
     failed: int = 0
     stopped: bool = False  # the spider left linked list pages unread (incremental walk or cap)
     listed: set[str] = field(default_factory=set)  # notice URLs seen on its pages
+    first_page: set[str] = field(default_factory=set)  # those seen on its first page (the start URL)
 
     @property
     def complete(self) -> bool:
@@ -167,6 +168,8 @@ class Recorder:
         walk.pages_ok += 1
         walk.stopped = walk.stopped or capture.pagination_stopped is not None
         walk.listed.update(capture.listed_urls)
+        if capture.url == capture.column:
+            walk.first_page.update(capture.listed_urls)
         with self.archive.transaction():
             self.archive.mark_listed(capture.site, capture.listed_urls, capture.final_url, capture.fetched_at)
 
@@ -298,7 +301,13 @@ class Recorder:
         page.update(etag=capture.headers.get("etag"), last_modified=capture.headers.get("last-modified"),
                     last_body_sha256=body_sha, status="live")
         content = version_content(article)
-        if state.current_fingerprint == content.fingerprint:
+        previous = None
+        if state.current_fingerprint != content.fingerprint and state.current_version_id:
+            previous = archive.version_by_id(state.current_version_id)
+        # A version stored by an older comparison form has another fingerprint for the same
+        # content: no field differing is no edit.
+        if state.current_fingerprint == content.fingerprint or (previous is not None
+                                                                and not changed_fields(previous, content)):
             capture_id = log_fetch("same_content", body=capture.body)
             archive.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?",
                                  (state.current_version_id, capture_id))
@@ -306,7 +315,6 @@ class Recorder:
                 self._restore(state, capture, capture_id)
             archive.update_page(state.id, **page)
             return
-        previous = archive.version_by_id(state.current_version_id) if state.current_version_id else None
         capture_id = log_fetch("new" if previous is None else "changed", body=capture.body)
         version = archive.add_version(state.id, content, created_at=capture.fetched_at, capture_id=capture_id)
         if previous is None:

@@ -1,41 +1,100 @@
-"""End-of-round bookkeeping that needs the whole round: notices gone from their listing.
+"""End-of-round bookkeeping that needs the whole round: notices gone from their listing, and
+mass changes.
 
-A notice is ``delisted`` when its column listing was read this round, the notice is no
-longer on it, its own page still answers, and it is recent enough that it *should* still be
-listed (at least as new as the oldest known notice the listing shows now). Notices that just
-scrolled past the last listing page read are not delisted.
+**Delisted.** A notice is ``delisted`` when its column listings were read this round, the
+notice is on none of them, its own page still answers, and it *should* have been seen. Which
+notices should have been seen depends on how far each column was read:
+
+- a column read to its end (every list page, none failed, no page left unread by the cap or
+  by an incremental walk) shows every notice it lists;
+- a column read in part shows, listings being newest first, the notices at least as new as
+  the oldest notice on its first pages: in an incremental round (read page by page from the
+  first, until a page holds nothing new, or up to the cap) the pages read; in a full walk
+  cut by ``max_list_pages`` or ``list_page_cap`` (which follows every pager link at once, so
+  it may read the last page before the second) only the first page.
+
+A notice's column is not recorded, so a notice is expected only if it is expected in *every*
+column: at least as new as the newest of the partial columns' oldest shown notices (any date
+when every column was read to its end). If a column's listing failed or was not read at all,
+nothing is delisted this round. Notices that merely scrolled past the pages read are never
+delisted; the full walk every ``full_walk_every`` rounds sees the rest.
+
+**Mass change.** When at least ``mass_change_share`` of the site's re-checked notices (and at
+least ``mass_change_min`` of them) were edited in this round, the edits are grouped in one
+batch: stored as usual, alerted once for the site (see :mod:`monitor.batches`).
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from monitor.config import SiteConfig
+from monitor.crawl import is_full_walk
 from monitor.recorder import RoundTally
 from storage.archive import Archive
+
+DELISTED_NOTE = "no longer on its column listing; the page still answers"
+# Where a batch says why it is one: what a site-wide edit in one round almost always means.
+MASS_CHANGE_NOTE = "{count} of {rechecked} re-checked notices edited in one round: the site's template probably changed"
+
+
+def is_mass_change(edited: int, rechecked: int, share: float, minimum: int) -> bool:
+    """Are ``edited`` edits among ``rechecked`` re-checked notices one site-wide event?"""
+    return edited >= minimum and rechecked > 0 and edited >= share * rechecked
+
+
+def delisting_threshold(site: SiteConfig, tally: RoundTally, published: dict[str, str], *,
+                        full_walk: bool) -> tuple[bool, str | None]:
+    """(can delist at all, oldest publication day a missing notice must have to be delisted;
+    None: any day). ``published`` maps notice URLs to their publication day; ``full_walk``
+    says whether this round followed every pager link (else it read page by page)."""
+    walks = tally.walks.get(site.name, {})
+    oldest_days: list[str] = []
+    for column in site.start_urls:
+        walk = walks.get(column)
+        if walk is None or walk.failed or walk.pages_ok == 0:
+            return False, None
+        if walk.complete:
+            continue
+        prefix = walk.first_page if full_walk else walk.listed
+        shown = [published[url] for url in prefix if url in published]
+        if not shown:
+            return False, None
+        oldest_days.append(min(shown))
+    return True, max(oldest_days) if oldest_days else None
 
 
 def finish_round(archive: Archive, site: SiteConfig, tally: RoundTally) -> list[int]:
     now = datetime.now(UTC).isoformat(timespec="microseconds")
     change_ids: list[int] = []
     with archive.transaction():
-        if tally.listings_ok.get(site.name):
-            listed = tally.listed.get(site.name, set())
-            states = archive.page_states(site.name)
-            shown = [s.published[:10] for s in states if s.url in listed and s.published]
-            oldest_shown = min(shown) if shown else None
+        states = archive.page_states(site.name)
+        published = {s.url: s.published[:10] for s in states if s.published}
+        full_walk = is_full_walk(site, archive.rounds_done(site.name))
+        can_delist, threshold = delisting_threshold(site, tally, published, full_walk=full_walk)
+        if can_delist:
+            listed = set().union(*(walk.listed for walk in tally.walks.get(site.name, {}).values()))
             for state in states:
-                if state.url in listed or not state.listed or state.status != "live":
-                    continue
+                if state.url in listed or not state.listed or state.last_listed_at is None or state.status != "live":
+                    continue  # on a listing now, already delisted, never on one, or not live
                 if state.current_version_id is None:
                     continue
-                if oldest_shown is None or not state.published or state.published[:10] < oldest_shown:
+                if threshold is not None and (state.url not in published or published[state.url] < threshold):
                     continue  # scrolled off the pages read, not taken off the listing
-                change_id = archive.add_change(
-                    state.id, "delisted", detected_at=now, from_version_id=state.current_version_id,
-                    note="no longer on its column listing; the page still answers",
-                )
+                change_id = archive.add_change(state.id, "delisted", detected_at=now,
+                                               from_version_id=state.current_version_id, note=DELISTED_NOTE)
                 archive.update_page(state.id, listed=0)
-                tally.count_change("delisted", change_id)
+                tally.count_change("delisted", change_id, site.name)
                 change_ids.append(change_id)
+        edited = tally.site_changes.get(site.name, {}).get("edited", [])
+        rechecked = tally.rechecked.get(site.name, 0)
+        if is_mass_change(len(edited), rechecked, site.mass_change_share, site.mass_change_min):
+            field_counts = Counter(name for change_id in edited for name in archive.change(change_id).fields)
+            batch_id = archive.add_batch(
+                site.name, "edited", detected_at=now, change_ids=edited, rechecked=rechecked,
+                field_counts=dict(field_counts.most_common()),
+                note=MASS_CHANGE_NOTE.format(count=len(edited), rechecked=rechecked),
+            )
+            tally.batch_ids.append(batch_id)
         archive.mark_site_crawled(site.name, now)
     return change_ids

@@ -35,10 +35,15 @@ class Capture:
     body: bytes = b""
     redirect_urls: tuple[str, ...] = ()
     listed_in: str | None = None  # the list page the notice was found on
-    kind: str = "article"  # "article" or "listing"
+    kind: str = "article"  # "article", "listing", or "probe" (the site's answer to a URL that cannot exist)
     error: str | None = None
     not_modified: bool = False  # a 304 answer to a conditional request
     listed_urls: tuple[str, ...] = ()  # for kind == "listing": article URLs found on it
+    column: str | None = None  # for kind == "listing": the column (start URL) the page belongs to
+    # For kind == "listing": why more list pages linked from this one were not requested
+    # ("cap": the column's list page limit; "no unknown notice": an incremental walk stops
+    # here), or None when every list page it links to was requested (or already had been).
+    pagination_stopped: str | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -86,6 +86,12 @@ def scripted_pager_urls(base: str, html: str) -> list[str]:
     return [urljoin(base, name) for name in names]
 
 
+def is_next_page_text(link_text: str) -> bool:
+    """Is this the link text of a listing's "next page" button (下一页)?"""
+    text = link_text.strip()
+    return any(marker in text for marker in NEXT_PAGE_TEXTS)
+
+
 class LinkRules:
     """Classifies links for one site: notice, listing page, or neither."""
 
@@ -120,5 +126,4 @@ class LinkRules:
             return False
         if self.listing_re.search(url):
             return True
-        text = link_text.strip()
-        return any(marker in text for marker in NEXT_PAGE_TEXTS)
+        return is_next_page_text(link_text)

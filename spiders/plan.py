@@ -22,10 +22,17 @@ class CrawlPlan:
     allowed_domains: tuple[str, ...]
     article_pattern: str | None = None
     list_pattern: str | None = None
-    max_list_pages: int = 5
+    # List pages: at most ``list_pages_per_column`` per column (start URL). A ``full_walk``
+    # follows every pagination link; otherwise a column is read page by page until a page
+    # holds no notice outside ``recheck`` and ``skip`` (nothing the archive does not know).
+    list_pages_per_column: int = 1000
+    full_walk: bool = True
     max_articles: int | None = None
     recheck: tuple[KnownNotice, ...] = ()  # known notices due for a re-fetch this round
     skip: frozenset[str] = field(default_factory=frozenset)  # known notices not due this round
+    # A URL on the site that cannot exist, fetched once to learn the site's not-found answer;
+    # None: no probe this round.
+    probe_url: str | None = None
     download_delay: float = 1.0
     concurrency_per_domain: int = 2
     obey_robots: bool = True

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from spiders.capture import KEPT_HEADERS, Capture
 from spiders.encoding import decode_html
-from spiders.links import LinkRules, absolute, embedded_links, scripted_pager_urls
+from spiders.links import LinkRules, absolute, embedded_links, is_next_page_text, scripted_pager_urls
 from spiders.plan import CrawlPlan, KnownNotice
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
@@ -29,6 +29,13 @@ SEEN_STATUSES = [304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 # holds about one listing's worth of requests however large the column: memory stays flat.
 LISTING_PRIORITY = 0
 NOTICE_PRIORITY = 1
+# The not-found probe goes first, so this round's notices are compared with this round's
+# answer wherever possible (a notice answered earlier is compared with the last round's).
+PROBE_PRIORITY = 10
+
+# Why a listing's further pages were not requested (see Capture.pagination_stopped).
+STOPPED_AT_CAP = "cap"
+STOPPED_NOTHING_NEW = "no unknown notice"
 
 
 def now_iso() -> str:
@@ -59,12 +66,19 @@ class PortalSpider(scrapy.Spider):
         # Known notices keep their validators whichever way they are reached (recheck list or
         # a listing link), so a listing never turns a conditional request into a full fetch.
         self._known = {notice.url: notice for notice in plan.recheck}
+        self._archived = frozenset(self._known) | plan.skip  # every notice URL the archive has
 
     async def start(self):
         for request in self.start_requests():
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
+        if self.plan.probe_url:
+            # Fetched like any page (robots.txt, delay, concurrency), never stored as a notice.
+            self._requested.add(self.plan.probe_url)
+            yield scrapy.Request(self.plan.probe_url, callback=self.parse_probe, errback=self.failed,
+                                 dont_filter=True, priority=PROBE_PRIORITY,
+                                 meta={"kind": "probe", "handle_httpstatus_list": SEEN_STATUSES})
         for url in self.plan.start_urls:
             self.listing_pages_seen[url] = 1
             self._requested.add(url)
@@ -110,7 +124,8 @@ class PortalSpider(scrapy.Spider):
         if base_href:
             base = absolute(response.url, base_href) or base
         notices: list[str] = []
-        requests: list[scrapy.Request] = []
+        pages: list[str] = []  # unrequested list pages this one links to, in page order
+        next_page: str | None = None  # the one its 下一页 link names
         column = response.meta.get("column", response.url)
         self._requested.add(response.url)
         links = [(absolute(base, a.attrib.get("href")), a) for a in selector.css("a")]
@@ -122,18 +137,32 @@ class PortalSpider(scrapy.Spider):
             if self.rules.is_article(url):
                 if url not in notices:
                     notices.append(url)
-            elif self.listing_pages_seen.get(column, 0) < self.plan.max_list_pages and url not in self._requested:
+            elif url not in self._requested and url not in pages:
                 link_text = "".join(anchor.css("::text").getall()) if anchor is not None else ""
                 if anchor is None or self.rules.is_listing(url, link_text):
-                    self._requested.add(url)
-                    self.listing_pages_seen[column] = self.listing_pages_seen.get(column, 0) + 1
-                    requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                                   meta={"kind": "listing", "column": column}, priority=LISTING_PRIORITY))
+                    pages.append(url)
+                    if next_page is None and is_next_page_text(link_text):
+                        next_page = url
+        stopped = None
+        if pages and not self.plan.full_walk and not any(url not in self._archived for url in notices):
+            pages, stopped = [], STOPPED_NOTHING_NEW
+        elif pages and not self.plan.full_walk:
+            pages = [next_page or pages[0]]  # page by page: the next one decides whether to go on
+        room = self.plan.list_pages_per_column - self.listing_pages_seen.get(column, 0)
+        if len(pages) > room:
+            pages, stopped = pages[:max(room, 0)], STOPPED_AT_CAP
+        requests = []
+        for url in pages:
+            self._requested.add(url)
+            self.listing_pages_seen[column] = self.listing_pages_seen.get(column, 0) + 1
+            requests.append(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
+                                           meta={"kind": "listing", "column": column}, priority=LISTING_PRIORITY))
         yield Capture(
             site=self.plan.site, url=response.request.url if response.request else response.url,
             final_url=response.url, status=response.status, fetched_at=now_iso(),
             headers=kept_headers(response), body=b"", kind="listing", listed_urls=tuple(notices),
-            redirect_urls=tuple(response.meta.get("redirect_urls", ())),
+            redirect_urls=tuple(response.meta.get("redirect_urls", ())), column=column,
+            pagination_stopped=stopped,
         )
         for url in notices:
             if url in self.plan.skip:
@@ -153,15 +182,25 @@ class PortalSpider(scrapy.Spider):
             listed_in=response.meta.get("listed_in"), kind="article", not_modified=response.status == 304,
         )
 
+    def parse_probe(self, response: Response) -> Iterator[Capture]:
+        """The site's answer to a URL that cannot exist: a real 404, or its not-found page."""
+        yield Capture(
+            site=self.plan.site, url=self.plan.probe_url or response.url, final_url=response.url,
+            status=response.status, fetched_at=now_iso(), headers=kept_headers(response), body=response.body,
+            redirect_urls=tuple(response.meta.get("redirect_urls", ())), kind="probe",
+        )
+
     def failed(self, failure: Failure) -> Iterator[Capture]:
         """No usable response (timeout, DNS, refused, too large, retries exhausted)."""
         request = failure.request
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "article")
-        self.logger.warning("fetch failed: %s: %s", request.url, failure.getErrorMessage())
+        # A probe that fails (or that robots.txt forbids) only means no new fingerprint: not worth a line.
+        log = self.logger.debug if kind == "probe" else self.logger.warning
+        log("fetch failed: %s: %s", request.url, failure.getErrorMessage())
         yield Capture(
             site=self.plan.site, url=request.url, final_url=request.url,
             status=response.status if response is not None else 0, fetched_at=now_iso(),
-            kind=kind, listed_in=request.meta.get("listed_in"),
+            kind=kind, listed_in=request.meta.get("listed_in"), column=request.meta.get("column"),
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
         )

@@ -20,8 +20,10 @@ from typing import Self
 import sqlite_utils
 
 from storage.records import (
+    NotFoundPage,
     PageState,
     PageSummary,
+    StoredBatch,
     StoredCapture,
     StoredChange,
     StoredVersion,
@@ -264,7 +266,7 @@ class Archive:
     _STATE_SQL = (
         "SELECT pages.id, sites.name, pages.url, pages.status, pages.listed, pages.failures, pages.etag,"
         " pages.last_modified, pages.last_body_sha256, pages.current_version_id, versions.fingerprint,"
-        " pages.first_seen, pages.published FROM pages JOIN sites ON sites.id = pages.site_id"
+        " pages.first_seen, pages.published, pages.last_listed_at FROM pages JOIN sites ON sites.id = pages.site_id"
         " LEFT JOIN versions ON versions.id = pages.current_version_id"
     )
 
@@ -273,7 +275,7 @@ class Archive:
         return PageState(
             id=row[0], site=row[1], url=row[2], status=row[3], listed=bool(row[4]), failures=row[5],
             etag=row[6], last_modified=row[7], last_body_sha256=row[8], current_version_id=row[9],
-            current_fingerprint=row[10], first_seen=row[11], published=row[12],
+            current_fingerprint=row[10], first_seen=row[11], published=row[12], last_listed_at=row[13],
         )
 
     def page_state(self, url: str) -> PageState | None:
@@ -390,7 +392,7 @@ class Archive:
     _CHANGE_SQL = (
         "SELECT changes.id, sites.name, pages.url, changes.kind, changes.fields, changes.detected_at,"
         " fv.number, tv.number, changes.from_version_id, changes.to_version_id, changes.capture_id,"
-        " changes.note, COALESCE(tv.title, fv.title, pages.title)"
+        " changes.note, COALESCE(tv.title, fv.title, pages.title), changes.batch_id"
         " FROM changes JOIN pages ON pages.id = changes.page_id JOIN sites ON sites.id = pages.site_id"
         " LEFT JOIN versions fv ON fv.id = changes.from_version_id"
         " LEFT JOIN versions tv ON tv.id = changes.to_version_id"
@@ -401,7 +403,7 @@ class Archive:
         return StoredChange(
             id=r[0], site=r[1], url=r[2], kind=r[3], fields=json.loads(r[4]) if r[4] else [],
             detected_at=r[5], from_version=r[6], to_version=r[7], from_version_id=r[8],
-            to_version_id=r[9], capture_id=r[10], note=r[11], title=r[12],
+            to_version_id=r[9], capture_id=r[10], note=r[11], title=r[12], batch_id=r[13],
         )
 
     def changes(
@@ -413,8 +415,12 @@ class Archive:
         url: str | None = None,
         after_id: int | None = None,
         limit: int | None = None,
+        batch_id: int | None = None,
     ) -> list[StoredChange]:
         where, params = [], []
+        if batch_id is not None:
+            where.append("changes.batch_id = ?")
+            params.append(batch_id)
         if site:
             where.append("sites.name = ?")
             params.append(site)
@@ -441,6 +447,80 @@ class Archive:
         if row is None:
             raise ArchiveError(f"no change with id {change_id}")
         return self._change(row)
+
+    # -- mass changes ----------------------------------------------------------------------
+
+    def add_batch(self, site: str, kind: str, *, detected_at: str, change_ids: list[int], rechecked: int,
+                  field_counts: dict[str, int], note: str | None = None) -> int:
+        """Group ``change_ids`` (changes already stored) into one batch; return its id."""
+        cur = self.conn.execute(
+            "INSERT INTO change_batches (site_id, kind, detected_at, changes, rechecked, fields, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (self.site_id(site), kind, detected_at, len(change_ids), rechecked,
+             json.dumps(field_counts, ensure_ascii=False), note),
+        )
+        batch_id = cur.lastrowid
+        self.conn.executemany("UPDATE changes SET batch_id = ? WHERE id = ?",
+                              [(batch_id, change_id) for change_id in change_ids])
+        return batch_id
+
+    def batch(self, batch_id: int) -> StoredBatch:
+        row = self.conn.execute(
+            "SELECT change_batches.id, sites.name, kind, detected_at, changes, rechecked, fields, note"
+            " FROM change_batches JOIN sites ON sites.id = change_batches.site_id WHERE change_batches.id = ?",
+            (batch_id,),
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"no batch with id {batch_id}")
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM changes WHERE batch_id = ? ORDER BY id", (batch_id,))]
+        return StoredBatch(id=row[0], site=row[1], kind=row[2], detected_at=row[3], count=row[4], rechecked=row[5],
+                           field_counts=json.loads(row[6]), note=row[7], change_ids=ids)
+
+    def add_batch_delivery(self, batch_id: int, target: str, *, attempted_at: str, attempts: int, ok: bool,
+                           error: str | None) -> None:
+        """Log one attempt to alert ``target`` about a batch (the batch form of ``deliveries``)."""
+        self.conn.execute(
+            "INSERT INTO batch_deliveries (batch_id, target, attempted_at, attempts, ok, error)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (batch_id, target, attempted_at, attempts, int(ok), error),
+        )
+
+    def batch_delivered_targets(self, batch_id: int) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT target FROM batch_deliveries WHERE batch_id = ? AND ok = 1", (batch_id,))
+        return {row[0] for row in rows}
+
+    def pending_batch_deliveries(self) -> list[tuple[int, str]]:
+        """(batch_id, target label) pairs whose latest delivery failed, oldest batch first."""
+        rows = self.conn.execute(
+            "SELECT batch_id, target FROM batch_deliveries WHERE id IN"
+            " (SELECT MAX(id) FROM batch_deliveries GROUP BY batch_id, target) AND ok = 0"
+            " ORDER BY batch_id, id"
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    # -- the site's own not-found page -------------------------------------------------------
+
+    def not_found_page(self, site: str) -> NotFoundPage | None:
+        row = self.conn.execute(
+            "SELECT url, checked_at, status, fingerprint FROM not_found_pages"
+            " JOIN sites ON sites.id = not_found_pages.site_id WHERE sites.name = ?", (site,)
+        ).fetchone()
+        if row is None:
+            return None
+        return NotFoundPage(site=site, url=row[0], checked_at=row[1], status=row[2],
+                            fingerprint=json.loads(row[3]) if row[3] else None)
+
+    def set_not_found_page(self, site: str, *, url: str, checked_at: str, status: int,
+                           fingerprint: list[str] | None) -> None:
+        """Keep what the site answered now to a URL that cannot exist (one row per site)."""
+        self.conn.execute(
+            "INSERT INTO not_found_pages (site_id, url, checked_at, status, fingerprint) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (site_id) DO UPDATE SET url = excluded.url, checked_at = excluded.checked_at,"
+            " status = excluded.status, fingerprint = excluded.fingerprint",
+            (self.site_id(site), url, checked_at, status,
+             json.dumps(fingerprint, ensure_ascii=False) if fingerprint is not None else None),
+        )
 
     def counts(self) -> dict[str, int]:
         return {

@@ -58,6 +58,7 @@ class PageState:
     current_fingerprint: str | None
     first_seen: str
     published: str | None
+    last_listed_at: str | None = None  # when a listing last showed it (None: never seen on one)
 
 
 @dataclass(slots=True)
@@ -126,6 +127,7 @@ class StoredChange:
     capture_id: int | None
     note: str | None
     title: str | None
+    batch_id: int | None = None  # the mass change this change is part of
 
     def as_json(self) -> dict:
         return {
@@ -139,7 +141,65 @@ class StoredChange:
             "to_version": self.to_version,
             "title": self.title,
             "note": self.note,
+            "batch_id": self.batch_id,
         }
+
+
+@dataclass(slots=True)
+class StoredBatch:
+    """Many notices of one site changed in one round: recorded one by one, told as one event.
+
+    ``field_counts`` says how many of the changes touched each field; ``change_ids`` are the
+    member changes, oldest first.
+    """
+
+    id: int
+    site: str
+    kind: str
+    detected_at: str
+    count: int
+    rechecked: int  # notices of the site re-checked in that round
+    field_counts: dict[str, int]
+    note: str | None
+    change_ids: list[int]
+
+    @property
+    def fields(self) -> list[str]:
+        """Field names, most often changed first."""
+        return sorted(self.field_counts, key=lambda name: (-self.field_counts[name], name))
+
+    def as_json(self) -> dict:
+        """One JSON object for the whole batch: the keys of a change where they apply (``kind``,
+        ``site``, ``fields``, ``detected_at``, ``note``; ``id`` and ``url`` are null) plus
+        ``batch_id``, ``count``, ``rechecked``, ``field_counts`` and ``change_ids``."""
+        return {
+            "id": None,
+            "site": self.site,
+            "url": None,
+            "kind": self.kind,
+            "fields": self.fields,
+            "detected_at": self.detected_at,
+            "from_version": None,
+            "to_version": None,
+            "title": None,
+            "note": self.note,
+            "batch_id": self.id,
+            "count": self.count,
+            "rechecked": self.rechecked,
+            "field_counts": self.field_counts,
+            "change_ids": self.change_ids,
+        }
+
+
+@dataclass(slots=True)
+class NotFoundPage:
+    """What a site answered last to a URL that cannot exist (see monitor.not_found)."""
+
+    site: str
+    url: str
+    checked_at: str
+    status: int
+    fingerprint: list[str] | None  # None: the site answers a real 404/410
 
 
 @dataclass(slots=True)

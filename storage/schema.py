@@ -116,8 +116,46 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_change ON deliveries(change_id);
 """
 
+# Mass changes and not-found pages. When a large share of a site's re-checked notices is
+# edited in one round (usually a template redesign), the changes are recorded as usual and
+# grouped in one ``change_batches`` row (``changes.batch_id``), alerted once per batch
+# (``batch_deliveries``, the batch counterpart of ``deliveries``). ``not_found_pages`` keeps,
+# per site, what the site answered last to a URL that cannot exist: a fingerprint (JSON list
+# of normalised text lines) when it answered 200, NULL when it answered a real 404/410.
+BATCHES_AND_NOT_FOUND = """
+CREATE TABLE change_batches (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    kind TEXT NOT NULL,
+    detected_at TEXT NOT NULL,
+    changes INTEGER NOT NULL,
+    rechecked INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    note TEXT
+);
+ALTER TABLE changes ADD COLUMN batch_id INTEGER REFERENCES change_batches(id);
+CREATE INDEX changes_batch ON changes(batch_id);
+CREATE TABLE batch_deliveries (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES change_batches(id),
+    target TEXT NOT NULL,
+    attempted_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    ok INTEGER NOT NULL,
+    error TEXT
+);
+CREATE INDEX batch_deliveries_batch ON batch_deliveries(batch_id);
+CREATE TABLE not_found_pages (
+    site_id INTEGER PRIMARY KEY REFERENCES sites(id),
+    url TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    fingerprint TEXT
+)
+"""
+
 # Each entry is SQL run in one transaction; append, never edit.
-MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES]
+MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,7 @@ from monitor.diff import diff_fields, diff_texts, diff_to_json
 from monitor.diff_render import render_html, render_terminal, render_unified
 from monitor.normalize import display_form
 from storage.archive import ArchiveError
-from storage.records import StoredVersion
+from storage.records import StoredBatch, StoredChange, StoredVersion
 
 CHANGE_KINDS = ("new", "edited", "removed", "restored", "unreachable", "delisted")
 
@@ -41,27 +41,66 @@ def parse_since(value: str | None) -> str | None:
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(CHANGE_KINDS),
               help="Only these kinds (repeatable).")
 @click.option("--url", help="Only changes of this notice.")
+@click.option("--batch", "batch_id", type=int, help="Only the changes of this mass change (its number).")
+@click.option("--expand", is_flag=True,
+              help="List each change of a mass change, instead of one line for the whole batch.")
 @click.option("--json", "as_json", is_flag=True,
-              help="JSON Lines: id, site, url, kind, fields, detected_at, from_version, to_version, title, note.")
-def changes(config_path, archive_path, site_name, since, kinds, url, as_json):
+              help="JSON Lines: id, site, url, kind, fields, detected_at, from_version, to_version, title, note, "
+                   "batch_id; a mass change is one line with batch_id, count, rechecked, field_counts and "
+                   "change_ids (and id, url null) unless --expand.")
+def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, expand, as_json):
     """List detected changes, oldest first: new, edited (with the fields), removed, restored,
-    unreachable, delisted."""
+    unreachable, delisted.
+
+    When many notices of a site were edited in one round (a template redesign, usually),
+    they are a mass change: one line with the count; --expand lists them one by one.
+    """
     config = load(config_path, archive_path)
+    expand = expand or url is not None
     with open_archive(config) as archive:
-        rows = archive.changes(site=site_name, since=parse_since(since), kinds=kinds, url=url)
-    if as_json:
-        for row in rows:
-            emit_json(row.as_json())
-        return
+        try:
+            rows = archive.changes(site=site_name, since=parse_since(since), kinds=kinds, url=url,
+                                   batch_id=batch_id)
+            batches = {b: archive.batch(b) for b in dict.fromkeys(r.batch_id for r in rows if r.batch_id)}
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+    shown: set[int] = set()
     for row in rows:
-        fields = f" [{', '.join(row.fields)}]" if row.fields else ""
-        versions = ""
-        if row.from_version or row.to_version:
-            versions = f" v{row.from_version or '-'}→v{row.to_version or '-'}"
-        click.echo(f"#{row.id:<5} {row.detected_at[:19]}  {row.kind:<11}{fields}{versions}  {row.title or ''}")
-        click.echo(f"       {row.url}" + (f"  ({row.note})" if row.note else ""))
-    if not rows:
+        batch = batches.get(row.batch_id) if row.batch_id else None
+        if batch is not None and batch.id not in shown:
+            shown.add(batch.id)
+            if as_json and not expand:
+                emit_json(batch.as_json())
+            elif not as_json:
+                echo_batch(batch, expanded=expand)
+        if batch is not None and not expand:
+            continue
+        if as_json:
+            emit_json(row.as_json())
+        else:
+            echo_change(row)
+    if not rows and not as_json:
         click.echo("no changes")
+
+
+def echo_change(row: StoredChange) -> None:
+    fields = f" [{', '.join(row.fields)}]" if row.fields else ""
+    versions = ""
+    if row.from_version or row.to_version:
+        versions = f" v{row.from_version or '-'}→v{row.to_version or '-'}"
+    click.echo(f"#{row.id:<5} {row.detected_at[:19]}  {row.kind:<11}{fields}{versions}  {row.title or ''}")
+    click.echo(f"       {row.url}" + (f"  ({row.note})" if row.note else ""))
+
+
+def echo_batch(batch: StoredBatch, *, expanded: bool) -> None:
+    """One line for a mass change: ``B1     <time>  edited      ×283 [text 283, title 2]  site``."""
+    fields = ", ".join(f"{name} {batch.field_counts[name]}" for name in batch.fields)
+    click.echo(f"B{batch.id:<5} {batch.detected_at[:19]}  {batch.kind:<11}×{batch.count}"
+               + (f" [{fields}]" if fields else "") + f"  {batch.site}: mass change")
+    ids = batch.change_ids
+    span = f"#{ids[0]}–#{ids[-1]}" if len(ids) > 1 else f"#{ids[0]}" if ids else "none"
+    hint = "" if expanded else f"; `portalwatch changes --batch {batch.id} --expand` lists them"
+    click.echo(f"       {batch.note or ''} (changes {span}{hint})")
 
 
 def pick_versions(versions: list[StoredVersion], from_n: int | None, to_n: int | None):

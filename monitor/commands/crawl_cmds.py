@@ -31,12 +31,15 @@ def site_names(config: Config, site_name: str | None) -> list[str]:
 def report_json(report: RoundReport, config: Config) -> dict:
     return {"sites": report.sites, "fetched": report.fetched, "listings": report.listings,
             "extracted": report.extracted, "unchanged": report.unchanged, "failed": report.failed,
-            "changes": report.changes, "change_ids": report.change_ids, "seconds": round(report.seconds, 3),
+            "changes": report.changes, "change_ids": report.change_ids, "batch_ids": report.batch_ids,
+            "seconds": round(report.seconds, 3),
             "interrupted": report.interrupted, "archive": str(config.archive)}
 
 
 def describe_round(report: RoundReport) -> str:
     changes = ", ".join(f"{n} {kind}" for kind, n in sorted(report.changes.items())) or "no changes"
+    if report.batch_ids:
+        changes += f"; {len(report.batch_ids)} mass change(s), one alert each (see `portalwatch changes`)"
     return (f"{', '.join(report.sites)}: {report.fetched} notices fetched, {report.listings} listing pages, "
             f"{report.extracted} extracted, {report.unchanged} unchanged, {report.failed} failed; {changes} "
             f"({report.seconds:.1f}s)")
