@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from monitor.extraction import body, containers, density, extract_article  # noqa: E402
-from tests.test_corpus_extraction import bigram_f1  # noqa: E402
+from monitor.extraction import body, containers, density, extract_article
+from tests.test_corpus_extraction import bigram_f1
 
 # name -> (module, attribute, values tried); the shipped value is always among them.
 GRID = {
