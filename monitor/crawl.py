@@ -86,16 +86,20 @@ def is_full_walk(site: SiteConfig, rounds_done: int) -> bool:
 
 # The probe's name: nothing a CMS would publish, and recognisable in a server's logs.
 PROBE_PREFIX = "pw-probe-"
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".jhtml")
 
 
 def probe_url_for(site: SiteConfig, notice_urls: list[str]) -> str:
     """A URL on the site that cannot exist: a random name in one of its columns' directories,
-    with the extension its notices use (most common among ``notice_urls``; else .html)."""
+    with the extension its notices use (most common among ``notice_urls``; before any is
+    known, the column page's own, such as .htm for ``home.htm``; else .html)."""
     column = secrets.choice(site.start_urls)
     directory = column.split("?", 1)[0].rsplit("/", 1)[0] + "/"
     suffixes = Counter(PurePosixPath(urlsplit(url).path).suffix for url in notice_urls)
     suffixes.pop("", None)
-    extension = suffixes.most_common(1)[0][0] if suffixes else ".html"
+    column_suffix = PurePosixPath(urlsplit(column).path).suffix
+    fallback = column_suffix if column_suffix in PAGE_SUFFIXES else ".html"
+    extension = suffixes.most_common(1)[0][0] if suffixes else fallback
     return f"{directory}{PROBE_PREFIX}{secrets.token_hex(8)}{extension}"
 
 

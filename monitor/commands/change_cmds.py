@@ -93,9 +93,10 @@ def echo_change(row: StoredChange) -> None:
 
 
 def echo_batch(batch: StoredBatch, *, expanded: bool) -> None:
-    """One line for a mass change: ``B1     <time>  edited      ×283 [text 283, title 2]  site``."""
+    """Two lines for a mass change: ``B1     <time>  edited      ×283 [text 283, title 2]  site: mass
+    change``, then its note and which changes it holds."""
     fields = ", ".join(f"{name} {batch.field_counts[name]}" for name in batch.fields)
-    click.echo(f"B{batch.id:<5} {batch.detected_at[:19]}  {batch.kind:<11}×{batch.count}"
+    click.echo(f"B{batch.id:<5} {batch.detected_at[:19]}  {batch.kind:<11} ×{batch.count}"
                + (f" [{fields}]" if fields else "") + f"  {batch.site}: mass change")
     ids = batch.change_ids
     span = f"#{ids[0]}–#{ids[-1]}" if len(ids) > 1 else f"#{ids[0]}" if ids else "none"
