@@ -128,9 +128,10 @@ class Prepared:
     text: str  # the page as decoded by the project's decoder
     root: lxml.html.HtmlElement
     base: Article  # extraction of the round-tripped page
-    container: tuple[int, ...] | None = None  # path to the article container
+    container: tuple[int, ...] | None = None  # path to the article container (>= 80% of the notice)
     info: tuple[int, ...] | None = None  # path to the info line (来源 / 发布时间 ...)
     title: str | None = None
+    whole: tuple[int, ...] | None = None  # smallest element holding >= 98% of the notice (frames)
 
     def copy(self) -> tuple[lxml.html.HtmlElement, lxml.html.HtmlElement | None, lxml.html.HtmlElement | None]:
         """A fresh tree with its container and info line."""
@@ -163,8 +164,9 @@ def _elements(root: lxml.html.HtmlElement) -> Iterable[lxml.html.HtmlElement]:
             yield el
 
 
-def find_container(root: lxml.html.HtmlElement, truth_body: str) -> lxml.html.HtmlElement | None:
-    """The smallest element whose text covers >= 80% of the truth body characters found on the page.
+def find_container(root: lxml.html.HtmlElement, truth_body: str, share: float = 0.8
+                   ) -> lxml.html.HtmlElement | None:
+    """The smallest element whose text covers >= ``share`` of the truth body characters found on the page.
 
     Coverage is the share of truth characters on truth lines found verbatim (white space
     ignored) in the element's text, as in the corpus README. ``None`` when the best is the
@@ -184,7 +186,7 @@ def find_container(root: lxml.html.HtmlElement, truth_body: str) -> lxml.html.Ht
     page_cover = coverage(compact(body.text_content()))
     if page_cover < 0.3:
         return None
-    needed = 0.8 * page_cover
+    needed = share * page_cover
     best, best_len = None, None
     for el in _elements(root):
         text = compact(el.text_content())
@@ -225,8 +227,10 @@ def prepare(page: CorpusPage) -> Prepared:
     base = extract_article(encode(page, serialise(root)), page.url)
     container = find_container(root, page.truth.get("body") or "")
     info = find_info_line(root, container)
+    whole = find_container(root, page.truth.get("body") or "", 0.98) if container is not None else None
     return Prepared(page, text, root, base, _path(container) if container is not None else None,
-                    _path(info) if info is not None else None, base.title)
+                    _path(info) if info is not None else None, base.title,
+                    _path(whole) if whole is not None else None)
 
 
 # --- building blocks for transformations ---------------------------------------------------
@@ -535,18 +539,24 @@ def _rewrap(style: str):
 
 # -- links around the notice --
 
+def _page_rng(prep: Prepared) -> random.Random:
+    """Link boxes drawn per page, so that "added" and the base of "rotated" are the same page
+    (one extraction, cached) and differ only in what the transformation changes."""
+    return random.Random(zlib.crc32(prep.page.id.encode()))
+
+
 def t_related_added(prep: Prepared, rng: random.Random) -> Result:
     if prep.container is None:
         return "no article container found"
     root, container, _ = prep.copy()
-    insert_after(container, link_list(headlines(rng, 5), 100, "相关阅读", "related"))
+    insert_after(container, link_list(headlines(_page_rng(prep), 5), 100, "相关阅读", "related"))
     return None, root
 
 
 def t_related_rotated(prep: Prepared, rng: random.Random) -> Result:
     if prep.container is None:
         return "no article container found"
-    items = headlines(rng, 8)
+    items = headlines(_page_rng(prep), 8)
     trees = []
     for shown, heading in ((items[:5], "相关阅读"), (items[3:8][::-1], "相关链接")):
         root, container, _ = prep.copy()
@@ -568,14 +578,15 @@ def t_sidebar_added(prep: Prepared, rng: random.Random) -> Result:
     if prep.container is None:
         return "no article container found"
     root, container, _ = prep.copy()
-    _sidebar_anchor(container).addnext(_fragment(link_list(headlines(rng, 30), 500, "热点推荐", "sidebar")))
+    _sidebar_anchor(container).addnext(_fragment(link_list(headlines(_page_rng(prep), 30), 500, "热点推荐",
+                                                           "sidebar")))
     return None, root
 
 
 def t_sidebar_rotated(prep: Prepared, rng: random.Random) -> Result:
     if prep.container is None:
         return "no article container found"
-    items = headlines(rng, 37)
+    items = headlines(_page_rng(prep), 37)
     trees = []
     for shown in (items[:30], items[7:]):
         root, container, _ = prep.copy()
@@ -586,6 +597,8 @@ def t_sidebar_rotated(prep: Prepared, rng: random.Random) -> Result:
 
 
 # -- the article in another template family's frame --
+# The frames move the smallest element that holds (nearly) all of the notice, not the 80%
+# container: a frame around part of the notice would be an edit, not a new template.
 
 _NAV = "".join(f'<li><a href="/{slug}/">{name}</a></li>' for slug, name in (
     ("", "首页"), ("zwgk", "政务公开"), ("xwzx", "新闻中心"), ("zwfw", "政务服务"), ("hdjl", "互动交流"),
@@ -653,7 +666,7 @@ def _frame_info(frame: str, article: Article) -> str:
 def _disclosure_table(article: Article, container_text: str) -> str:
     rows = [(label, value) for label, value in (("索引号", article.index_number), ("发布机关", article.issuer),
                                                 ("文号", article.doc_number))
-            if value and compact(value) not in container_text]
+            if value and label not in container_text]
     if not rows:
         return ""
     cells = "".join(f"<tr><td>{label}：</td><td>{value}</td></tr>" for label, value in rows)
@@ -666,8 +679,10 @@ def _frame(name: str):
             return "no article container found"
         if not prep.title:
             return "base extraction has no title to put in the frame"
-        _root, container, info = prep.copy()
-        moved = copy.deepcopy(container)
+        if prep.whole is None:
+            return "no element holds the whole notice"
+        root, _, info = prep.copy()
+        moved = copy.deepcopy(_at(root, prep.whole))
         moved.tail = None
         if moved.tag in ("td", "th", "li", "dd", "dt", "p", "span", "font", "center"):
             moved.tag = "div"
