@@ -168,7 +168,7 @@ class Recorder:
         walk.pages_ok += 1
         walk.stopped = walk.stopped or capture.pagination_stopped is not None
         walk.listed.update(capture.listed_urls)
-        if capture.url == capture.column:
+        if capture.column in (capture.url, *capture.redirect_urls):
             walk.first_page.update(capture.listed_urls)
         with self.archive.transaction():
             self.archive.mark_listed(capture.site, capture.listed_urls, capture.final_url, capture.fetched_at)

@@ -29,7 +29,7 @@ from storage.records import (
     StoredVersion,
     VersionContent,
 )
-from storage.schema import migrate
+from storage.schema import SCHEMA_VERSION, migrate
 from storage.search import index_version
 
 BUSY_TIMEOUT_MS = 30_000
@@ -37,6 +37,25 @@ BUSY_TIMEOUT_MS = 30_000
 
 class ArchiveError(Exception):
     """The archive file cannot be opened or does not hold what was asked for."""
+
+
+def _upgrade_if_older(path: Path) -> None:
+    """Bring an archive written by an older portalwatch up to this schema before reading it
+    (a read-only command would otherwise fail on a column a newer migration adds)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if 0 < version < SCHEMA_VERSION:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            migrate(conn)
+            conn.close()
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(f"{path} was written by an older portalwatch and cannot be upgraded here"
+                               f" ({exc}); run `portalwatch crawl` once where it is writable") from exc
 
 
 class Archive:
@@ -48,6 +67,7 @@ class Archive:
             raise ArchiveError(f"no archive at {self.path} (run `portalwatch crawl` first)")
         try:
             if readonly:
+                _upgrade_if_older(self.path)
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
