@@ -61,11 +61,14 @@ def strip_furniture_lines(text: str) -> str:
 
 
 def _fold_spaces(line: str) -> str:
-    """Fold white space runs: nothing next to CJK, one space between Latin words."""
+    """Fold white space runs: nothing next to CJK or between two digits (a CMS wrapping its
+    source at 80 columns splits 5217 into 52 17 on screen), one space between Latin words."""
 
     def replace(match: re.Match[str]) -> str:
         start, end = match.start(), match.end()
         if (start > 0 and _CJK_CHAR_RE.match(line, start - 1)) or _CJK_CHAR_RE.match(line, end):
+            return ""
+        if start > 0 and end < len(line) and line[start - 1].isdigit() and line[end].isdigit():
             return ""
         return " "
 

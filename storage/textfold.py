@@ -58,6 +58,58 @@ def to_simplified(text: str) -> str:
     return text.translate(_fold_table())
 
 
+@cache
+def _variant_table() -> dict[int, int]:
+    """Every character to one representative of its Traditional/Simplified family.
+
+    A character table cannot undo OpenCC's phrase-level choices: ``s2t`` writes 了解 as 瞭解,
+    回复 as 回覆, 项链 as 項鍊, and folding 瞭, 覆 or 鍊 back character by character gives 瞭解,
+    回覆 and 项炼. So for comparison, characters linked by any entry of OpenCC's TSCharacters
+    or STCharacters tables form one family (了/瞭, 复/復/覆/複, 链/鍊/炼/煉) and fold to the
+    family's first Simplified member. Folding Simplified text this way merges a few
+    characters Simplified keeps apart (瞭望 and 了望 compare equal): no notice is edited by that.
+    """
+    import opencc
+
+    parent: dict[str, str] = {}
+
+    def root(ch: str) -> str:
+        while parent.get(ch, ch) != ch:
+            ch = parent[ch] = parent.get(parent[ch], parent[ch])
+        return ch
+
+    simplified: set[str] = set()
+    folder = Path(opencc.__file__).parent / "dictionary"
+    for name, simplified_first in (("TSCharacters.txt", False), ("STCharacters.txt", True)):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if len(key) != 1:
+                continue
+            if simplified_first:
+                simplified.add(key)
+            for value in values.split(" "):
+                if len(value) == 1:
+                    if not simplified_first:
+                        simplified.add(value)
+                    a, b = root(key), root(value)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    families: dict[str, list[str]] = {}
+    for ch in set(parent) | set(parent.values()):
+        families.setdefault(root(ch), []).append(ch)
+    table: dict[int, int] = {}
+    for members in families.values():
+        candidates = sorted(m for m in members if m in simplified) or sorted(members)
+        rep = ord(candidates[0])
+        table.update({ord(m): rep for m in members if ord(m) != rep})
+    return table
+
+
+def fold_variants(text: str) -> str:
+    """Each character to its Traditional/Simplified family's representative (same length)."""
+    return text.translate(_variant_table())
+
+
 def strip_pinyin_annotations(text: str) -> str:
     """``國務(wù)院`` → ``國務院``: drop pinyin that mirror sites insert after characters."""
     if "(" not in text and "（" not in text:
@@ -66,5 +118,6 @@ def strip_pinyin_annotations(text: str) -> str:
 
 
 def script_folded(text: str) -> str:
-    """The script-insensitive form: pinyin annotations dropped, Traditional folded."""
-    return to_simplified(strip_pinyin_annotations(text))
+    """The script-insensitive form for comparison: pinyin annotations dropped, each character
+    folded to its Traditional/Simplified family (:func:`fold_variants`)."""
+    return fold_variants(strip_pinyin_annotations(text))

@@ -51,7 +51,7 @@ def _extract(html: bytes | str, url: str | None, content_type: str | None,
     gone = gone_message_on_page(_page_title(root), _headings(root), page_lines, link_texts,
                                 best.text if best is not None else "")
     first_body_line = best.text.split("\n", 1)[0] if best is not None and best.text else None
-    md = extract_metadata(root, page_lines, title, meta, url, first_body_line, marked_lines)
+    md = extract_metadata(root, page_lines, title, meta, url, first_body_line, marked_lines, link_texts)
     considered = "; ".join(f"{c.name}: quality {c.quality:.0f}, {len(c.text)} chars ({c.note})" for c in candidates)
     if best is None:
         explanation = f"no body found. considered: {considered or 'nothing'}"

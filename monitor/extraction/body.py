@@ -98,8 +98,24 @@ def prune_link_boxes(node) -> None:
 def from_node(name: str, node, link_texts: set[str], note: str, title: str | None = None) -> Candidate:
     node = copy.deepcopy(node)
     prune_link_boxes(node)
-    text = strip_furniture(node_text(node), title)
+    text = drop_link_rows(strip_furniture(node_text(node), title, node_text(node, mark_element_ends=True)),
+                          link_texts)
     return Candidate(name, text, quality(text, link_texts), note)
+
+
+_ROW_SEPARATORS = re.compile(r"\s*[|｜/·•]\s*|\s{2,}")
+
+
+def drop_link_rows(text: str, link_texts: set[str]) -> str:
+    """Drop lines made only of two or more links (网站地图 | 联系我们 | 使用帮助): a footer or
+    menu row the pick took in with a short notice. One link alone on a line stays."""
+    kept = []
+    for line in text.split("\n"):
+        pieces = [p for p in _ROW_SEPARATORS.split(line) if p]
+        if len(pieces) >= 2 and all(p in link_texts for p in pieces):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def trafilatura_candidate(root, url: str | None, link_texts: set[str], title: str | None = None) -> Candidate | None:

@@ -14,7 +14,7 @@ from monitor.extraction.furniture import (
     folded,
     without_widgets,
 )
-from monitor.extraction.labels import DOC_NUMBER_LINE, is_info_line
+from monitor.extraction.labels import DOC_NUMBER_LINE, ends_with_empty_label, is_info_line
 
 # Comment widgets end the body only past this share of it, so a post that opens with
 # the word 评论 (a commentary column) keeps its text.
@@ -25,19 +25,32 @@ COMMENT_CUT_CHARS = 150
 DATE_LINE_HEAD = 3
 # A 文号 line within the first body lines sits under the headline and is read as doc_number.
 DOC_NUMBER_HEAD = 2
+# The value printed in the cell after a label cell is as short as metadata values are.
+LABEL_CELL_VALUE_CHARS = 30
+_SENTENCE_MARK = re.compile(r"[，。；！？]")
 # A bare date line (the info line's date on a line of its own) is furniture.
 _DATE_ONLY = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
                         r"(?:\s*\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2})?)?\s*[\])）】]?")
 
 
-def strip_furniture(text: str, title: str | None = None) -> str:
+def strip_furniture(text: str, title: str | None = None, marked: str | None = None) -> str:
     """Remove widget lines, counters, breadcrumbs, info lines, the repeated headline
-    and whatever follows a "related links" heading or a comment widget."""
+    and whatever follows a "related links" heading or a comment widget.
+
+    ``marked`` is the same text with inline element ends marked (see
+    :func:`~monitor.extraction.dom.node_text`): an info bar whose fields sit in adjacent
+    elements with nothing between them is recognised there."""
     out: list[str] = []
-    lines = _drop_headline(text.split("\n"), title)
+    all_lines = text.split("\n")
+    marked_lines = marked.split("\n") if marked is not None else all_lines
+    if len(marked_lines) != len(all_lines):
+        marked_lines = all_lines
+    lines = _drop_headline(all_lines, title)
+    marked_lines = marked_lines[len(all_lines) - len(lines):]
     total = sum(len(x) for x in lines) or 1
     seen = 0
-    for line in lines:
+    value_pending = False
+    for line, marked_line in zip(lines, marked_lines):
         seen += len(line)
         before = seen - len(line)
         fold = folded(line)
@@ -56,14 +69,28 @@ def strip_furniture(text: str, title: str | None = None) -> str:
             continue
         if FOOTER.search(fold) and len(line) < 200:
             continue
-        rest = _DATE_ONLY.sub("", fold, count=1).strip()
-        if (not rest and len(out) < DATE_LINE_HEAD) or (rest and rest != fold and is_info_line(rest)) \
-                or is_info_line(line):
+        if value_pending:
+            value_pending = False
+            if len(line) <= LABEL_CELL_VALUE_CHARS and not _SENTENCE_MARK.search(line):
+                continue  # the value cell of a label cell dropped just before (<td>来源：</td><td>…</td>)
+        if (not _DATE_ONLY.sub("", fold, count=1).strip() and len(out) < DATE_LINE_HEAD) \
+                or _is_metadata(line) or (marked_line is not line and _is_metadata(marked_line)):
+            value_pending = ends_with_empty_label(line)
             continue
-        if DOC_NUMBER_LINE.match(line) and len(out) < DOC_NUMBER_HEAD:
+        if DOC_NUMBER_LINE.match(fold) and len(out) < DOC_NUMBER_HEAD:
             continue  # the 文号 under the headline: a metadata field (doc_number), not body text
         out.append(line)
     return "\n".join(_drop_vertical_runs(out))
+
+
+def _is_metadata(line: str) -> bool:
+    """An info line, possibly after a bare date (2015-11-05 来源：转载 作者：…)."""
+    real = without_widgets(line)
+    if not real:
+        return False
+    fold = folded(real)
+    rest = _DATE_ONLY.sub("", fold, count=1).strip()
+    return bool(rest and rest != fold and is_info_line(rest)) or is_info_line(real)
 
 
 def _drop_vertical_runs(lines: list[str]) -> list[str]:

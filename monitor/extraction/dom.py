@@ -27,6 +27,7 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
 # them. An invisible separator (U+2063): never in real text, not white space to ``\s``.
 ELEMENT_END = "\u2063"
 
+PREFORMATTED_TAGS = frozenset(["pre", "xmp", "listing", "plaintext"])
 # Elements that start a new line when a reader sees the page.
 BLOCK_TAGS = frozenset(
     ["address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "caption", "body", "html", "title"]
@@ -80,20 +81,31 @@ def node_text(node, *, mark_element_ends: bool = False) -> str:
     (lines that hold nothing but marks are dropped, so line numbers agree with the plain form).
     """
     parts: list[str] = []
+    preformatted = 0  # inside <pre>, line breaks in the source are the text's own
+
+    def source_text(text: str) -> str:
+        # A browser shows a line break in the HTML source as white space; lines come only
+        # from blocks and <br> (a notice wrapped at 80 columns in the CMS is one paragraph).
+        return text if preformatted else text.replace("\r", " ").replace("\n", " ")
+
     for event, el in etree.iterwalk(node, events=("start", "end")):
         tag = tag_of(el)
         if event == "start":
             if tag == "br" or tag in BLOCK_TAGS:
                 parts.append("\n")
+            if tag in PREFORMATTED_TAGS:
+                preformatted += 1
             if el.text and tag:
-                parts.append(el.text)
+                parts.append(source_text(el.text))
         else:
+            if tag in PREFORMATTED_TAGS:
+                preformatted -= 1
             if tag in BLOCK_TAGS:
                 parts.append("\n")
             elif mark_element_ends and tag and tag != "br":
                 parts.append(ELEMENT_END)
             if el.tail and el is not node:
-                parts.append(el.tail)
+                parts.append(source_text(el.tail))
     return tidy_lines("".join(parts))
 
 

@@ -17,13 +17,17 @@ from __future__ import annotations
 import re
 
 from monitor import vocabulary as V
-from storage.textfold import to_simplified
+from storage.textfold import PINYIN_ANNOTATION, to_simplified
 
 # Tags whose content a reader never sees as article text.
 INVISIBLE_TAGS = (
     "script", "style", "noscript", "iframe", "object", "embed", "select", "option",
     "button", "textarea", "input", "template", "svg", "canvas", "map",
 )
+
+
+# Stands in for a pinyin annotation in folded text (U+2064, invisible; never in real text).
+ANNOTATION_FILL = "\u2064"
 
 
 def alternation(words) -> str:
@@ -120,9 +124,21 @@ FOOTER = re.compile(
 )
 
 
+# Full-width ASCII (２０２４, ：stays) to ASCII, one character to one, so dates and 文号 typed
+# in full-width digits read like any other. The full-width colon and brackets are the
+# patterns' own and stay.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in "：（）［］｜，；"}
+_HALF_WIDTH[0x3000] = 0x20
+
+
 def folded(line: str) -> str:
-    """The line as the patterns read it: Simplified, same length and offsets."""
-    return to_simplified(line)
+    """The line as the patterns read it: Simplified, half-width, same length and offsets.
+
+    Pinyin annotations of mirror sites (``發(fā)佈機關``) become :data:`ANNOTATION_FILL`
+    characters of the same length, which label patterns skip like white space."""
+    if "(" in line or "（" in line:
+        line = PINYIN_ANNOTATION.sub(lambda m: ANNOTATION_FILL * (m.end() - m.start()), line)
+    return to_simplified(line).translate(_HALF_WIDTH)
 
 
 def strip_widgets(line: str) -> str:

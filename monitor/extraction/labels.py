@@ -11,15 +11,19 @@ from __future__ import annotations
 import re
 
 from monitor.extraction.dom import ELEMENT_END
-from monitor.extraction.furniture import WIDGET_START, folded
+from monitor.extraction.furniture import ANNOTATION_FILL, WIDGET_START, folded
 from monitor.vocabulary import FIELD_LABELS
 
 _LABEL_TO_FIELD = {label.replace(" ", ""): f for f, labels in FIELD_LABELS.items() for label in labels}
 _ALL_LABELS = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
 
 
+# Between a label's characters and before its colon: white space, or a folded pinyin annotation.
+_GAP = rf"[\s{ANNOTATION_FILL}]*"
+
+
 def _label_alternation(labels) -> str:
-    return "|".join(r"\s*".join(map(re.escape, x)) for x in labels)
+    return "|".join(_GAP.join(map(re.escape, x)) for x in labels)
 
 
 # A label starts a line or follows a separator or the end of an element, so ``数据来源：``
@@ -27,24 +31,26 @@ def _label_alternation(labels) -> str:
 # for 发文字号; the table form is followed by a value, the switcher by 大 中 小, which the
 # caller strips first.
 LABEL_RE = re.compile(
-    rf"(?:(?<=^)|(?<=[\s|｜【\[（(丨/·•{ELEMENT_END}]))(" + _label_alternation(_ALL_LABELS) + r")\s*[:：]\s*"
+    rf"(?:(?<=^)|(?<=[\s|｜【\[（(丨/·•{ELEMENT_END}]))(" + _label_alternation(_ALL_LABELS) + r")" + _GAP + r"[:：]\s*"
 )
 # Inside an info line, a long label may be glued to the value before it with no separator
 # at all (来源：湖南日报发布日期：…): the value ends at the next known label.
 GLUED_LABEL_MIN_CHARS = 4
 GLUED_LABEL_RE = re.compile(
     "(" + _label_alternation(x for x in _ALL_LABELS if len(x) >= GLUED_LABEL_MIN_CHARS
-                             and _LABEL_TO_FIELD[x] != "other") + r")\s*[:：]\s*"
+                             and _LABEL_TO_FIELD[x] != "other") + r")" + _GAP + r"[:：]\s*"
 )
 # A bare label with no colon, alone in a table cell (the value is in the next cell).
-BARE_LABEL_RE = re.compile(r"^(" + _label_alternation(_ALL_LABELS) + r")\s*[:：]?$")
+BARE_LABEL_RE = re.compile(r"^(" + _label_alternation(_ALL_LABELS) + r")" + _GAP + r"[:：]?$")
 # Fields whose value may span elements (a date in one <span>, its time in the next).
 SPANNING_FIELDS = frozenset(["published", "written"])
 # A 文号 standing on a line of its own, without a label: TRS templates print it under the
 # headline (<div class="wh">湘政办发〔2026〕7号</div>), and documents open with it. Shape:
 # issuing office's short name + 发/函/字... , year in 〔〕 (or [] 【】 () （） ［］), serial, 号.
+# Matched on the folded line (digits half-width, pinyin annotations as fill).
 DOC_NUMBER_LINE = re.compile(
-    r"^[\u4e00-\u9fff]{1,16}\s*[〔\[【(（［]\s*(?:19|20)\d{2}\s*[〕\]】)）］]\s*第?\s*\d{1,5}\s*号$"
+    rf"^[\u4e00-\u9fff{ANNOTATION_FILL}]{{1,40}}\s*[〔\[【(（［]\s*(?:19|20)\d{{2}}\s*[〕\]】)）］]\s*第?\s*\d{{1,5}}"
+    rf"\s*号{ANNOTATION_FILL}*$"
 )
 # Values longer than this are sentences that merely contain a label, not metadata.
 MAX_VALUE_CHARS = 60
@@ -53,7 +59,7 @@ MAX_INFO_LINE_CHARS = 200
 
 def field_of(label: str) -> str:
     """The field a label (as matched in folded text) names; "other" when none."""
-    return _LABEL_TO_FIELD.get(re.sub(r"\s+", "", label), "other")
+    return _LABEL_TO_FIELD.get(re.sub(rf"[\s{ANNOTATION_FILL}]+", "", label), "other")
 
 
 def label_matches(line: str) -> list[re.Match[str]]:
@@ -112,10 +118,23 @@ def _value(raw: str, field: str) -> str:
     if field not in SPANNING_FIELDS:
         pieces = raw.split(ELEMENT_END)
         for n, piece in enumerate(pieces):
-            if piece.strip(" \u3000|｜丨【】[]（）()·•"):
+            if _trim(piece):
                 raw = ELEMENT_END.join(pieces[:n + 1])
                 break
-    return _plain(raw).strip(" \u3000|｜丨【】[]（）()·•")
+    return _trim(_plain(raw))
+
+
+def _trim(value: str) -> str:
+    """A value without the separators and brackets around it; parentheses only when they pair
+    with nothing inside (``(湖南日报)`` → 湖南日报, ``国办发〔2023〕12號(hào)`` stays whole)."""
+    value = value.strip(" \u3000|｜丨【】[]·•")
+    while value and value[-1] in ")）" and value.count("(") + value.count("（") < value.count(")") + value.count("）"):
+        value = value[:-1].strip(" \u3000|｜丨【】[]·•")
+    while value and value[0] in "(（" and value.count("(") + value.count("（") > value.count(")") + value.count("）"):
+        value = value[1:].strip(" \u3000|｜丨【】[]·•")
+    if len(value) > 1 and value[0] in "(（" and value[-1] in ")）":
+        value = value[1:-1].strip(" \u3000|｜丨【】[]·•")
+    return value
 
 
 def _plain(line: str) -> str:
@@ -149,6 +168,12 @@ def is_info_line(line: str) -> bool:
     if all(field_of(m.group(1)) == "other" for m in matches):
         return False
     return len(line) - sum(len(m.group(0)) for m in matches) <= INFO_LINE_SLACK * len(matches)
+
+
+def ends_with_empty_label(line: str) -> bool:
+    """``来源：`` with nothing after it: the value is in the next cell or line."""
+    matches = label_matches(line)
+    return bool(matches) and not _trim(_plain(line[matches[-1].end():]))
 
 
 def _is_label_line(line: str) -> bool:

@@ -9,6 +9,7 @@ database time, and the notice should carry a time of day only when the page show
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from monitor.extraction.dates import (
@@ -21,9 +22,10 @@ from monitor.extraction.dates import (
     meta_published,
 )
 from monitor.extraction.dom import node_text
-from monitor.extraction.furniture import folded
+from monitor.extraction.furniture import RELATED_HEADING, folded
 from monitor.extraction.labels import DOC_NUMBER_LINE, credited_author, labelled_values
 from monitor.vocabulary import NOT_A_SOURCE
+from storage.textfold import script_folded
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
@@ -99,6 +101,12 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def title_key(text: str) -> str:
+    """A title as compared with headings and page lines: NFKC, Simplified, no pinyin
+    annotations, no white space (一个 h1 in ２０２４ or 國(guó)務院 is the same headline)."""
+    return re.sub(r"\s+", "", script_folded(unicodedata.normalize("NFKC", text)))
+
+
 def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) -> tuple[str | None, str]:
     """The headline, and a note on where it came from."""
     page_title = ""
@@ -106,30 +114,28 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
         page_title = _clean(el.text_content()) or ""
         break
     candidates: list[str] = []
-    for el in root.iter("h1", "h2", "h3"):
+    headings = list(root.iter("h1", "h2", "h3")) + root.xpath(
+        "//*[contains(@class,'title') or contains(@id,'title') or contains(@class,'Title') or contains(@id,'Title')]")
+    for el in headings:
         text = _clean(" ".join(node_text(el).split("\n")))
-        if text and 4 <= len(text) <= 120:
-            candidates.append(text)
-    for el in root.xpath("//*[contains(@class,'title') or contains(@id,'title') or contains(@class,'Title')"
-                         " or contains(@id,'Title')]"):
-        text = _clean(" ".join(node_text(el).split("\n")))
-        if text and 4 <= len(text) <= 120:
+        # The heading of a box of links (相关阅读, 热点推荐) is never the headline.
+        if text and 4 <= len(text) <= 120 and not RELATED_HEADING.match(folded(text)):
             candidates.append(text)
     meta_title = _clean(meta.get("articletitle"))
     if meta_title:
         return meta_title, "meta ArticleTitle"
-    squashed_title = re.sub(r"\s+", "", page_title)
+    squashed_title = title_key(page_title)
     # A heading that is only the site or channel name (the logo's <h1>) agrees with
     # <title> too; when <title> has several parts, those other than the longest are names.
-    title_parts = [re.sub(r"\s+", "", p) for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
+    title_parts = [title_key(p) for p in TITLE_SEPARATORS.split(page_title) if p.strip()]
     names = set(title_parts) - {max(title_parts, key=len)} if len(title_parts) > 1 else set()
-    agreeing = [c for c in candidates if (flat := re.sub(r"\s+", "", c)) in squashed_title and flat not in names]
+    agreeing = [c for c in candidates if (flat := title_key(c)) in squashed_title and flat not in names]
     if agreeing:
         return max(agreeing, key=len), "heading agreeing with <title>"
-    shown_lines = {re.sub(r"\s+", "", line) for line in page_lines or ()}
+    shown_lines = {title_key(line) for line in page_lines or ()}
     for name in META_TITLE[1:3]:
         value = _clean(meta.get(name))
-        if value and (not squashed_title or (flat := re.sub(r"\s+", "", value)) in squashed_title
+        if value and (not squashed_title or (flat := title_key(value)) in squashed_title
                       or flat in shown_lines):
             return value, f"meta {name}"
     if page_title:
@@ -137,12 +143,12 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
         if parts:
             # The headline is usually first, site and channel names after it; some blogs
             # put the site first. A part that is also a line of the page is the headline.
-            shown = re.sub(r"\s+", "", "".join(page_lines or ()))
+            shown = title_key("".join(page_lines or ()))
             for k in range(len(parts), 0, -1):  # most parts first; of those, the longest
                 runs = []
                 for run in (parts[:k], parts[-k:]):
                     joined = page_title[page_title.find(run[0]):page_title.rfind(run[-1]) + len(run[-1])].strip()
-                    if len(joined) >= 4 and re.sub(r"\s+", "", joined) in shown:
+                    if len(joined) >= 4 and title_key(joined) in shown:
                         runs.append(joined)
                 if runs:
                     return max(runs, key=len), "<title> part shown on the page"
@@ -154,7 +160,7 @@ def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) 
 
 def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[str, str],
                      url: str | None, body_first_line: str | None = None,
-                     marked_lines: list[str] | None = None) -> Metadata:
+                     marked_lines: list[str] | None = None, link_texts: set[str] | None = None) -> Metadata:
     """Read every field from the page's visible lines and its <meta> tags.
 
     ``marked_lines`` are the same lines with inline element ends marked
@@ -168,7 +174,7 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
 
     # Dates and their clue words are read in Simplified (時 → 时, 發佈 → 发布); values are digits.
     md.published, note = pick_published([folded(line) for line in page_lines], found, _fold(title), meta, url,
-                                        _fold(body_first_line))
+                                        _fold(body_first_line), _link_entries(page_lines, link_texts or set()))
     notes.append(note)
 
     source = first.get("source", (None, 0))[0]
@@ -192,6 +198,18 @@ def extract_metadata(root, page_lines: list[str], title: str | None, meta: dict[
     return md
 
 
+def _link_entries(lines: list[str], link_texts: set[str]) -> frozenset[int]:
+    """Lines that are an entry of a list of links: a link's text and a date (相关阅读, 热点,
+    上一篇/下一篇 boxes). Their dates belong to the other notices."""
+    out = set()
+    for i, line in enumerate(lines):
+        if len(line) <= MAX_DATE_LINE_CHARS and (m := DATE_RE.search(line)):
+            rest = (line[:m.start()] + " " + line[m.end():]).strip(" ·•()（）[]【】|-")
+            if len(rest) >= 4 and rest in link_texts:
+                out.add(i)
+    return frozenset(out)
+
+
 def _fold(text: str | None) -> str | None:
     return folded(text) if text else text
 
@@ -210,7 +228,8 @@ def unlabelled_doc_number(lines: list[str], title: str | None, body_first_line: 
 
 
 def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: str | None,
-                   meta: dict[str, str], url: str | None, body_first_line: str | None) -> tuple[str | None, str]:
+                   meta: dict[str, str], url: str | None, body_first_line: str | None,
+                   link_entries: frozenset[int] = frozenset()) -> tuple[str | None, str]:
     """The notice's publication date (with time when shown), and where it came from.
 
     A labelled 发布时间/发布日期 wins. Otherwise every date on a short line is scored by
@@ -224,7 +243,7 @@ def pick_published(lines: list[str], found: list[tuple[str, str, int]], title: s
     best: tuple[int, int, str] | None = None
     strong: list[tuple[int, int, str]] = []
     for i, line in enumerate(lines):
-        if len(line) > MAX_DATE_LINE_CHARS:
+        if len(line) > MAX_DATE_LINE_CHARS or i in link_entries:
             continue
         found_date = _date_in(line)
         if found_date is None:
