@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from monitor.article import Article
 from monitor.config import Config, SiteConfig
@@ -42,7 +42,8 @@ COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number",
 def compared_fields(title, published, source, doc_number, index_number, issuer, attachments) -> dict:
     """Metadata in comparison form. ``published`` compares by day (templates differ in
     whether they show the time); attachments by file name."""
-    names = sorted(PurePosixPath(urlsplit(a["url"]).path).name for a in attachments or [])
+    # By file name as a reader sees it: 周六A01.pdf and %E5%91%A8%E5%85%ADA01.pdf are one file.
+    names = sorted(unquote(PurePosixPath(urlsplit(a["url"]).path).name) for a in attachments or [])
     return {
         "title": title,
         "published": (published or "")[:10] or None,
