@@ -21,7 +21,13 @@ from monitor.extraction_pool import ExtractionPool
 from monitor.normalize import content_fingerprint, normalize_field, normalize_text
 from monitor.not_found import fingerprint as not_found_fingerprint
 from monitor.not_found import is_not_found_page
-from monitor.removal import REMOVED_STATUSES, redirected_away, soft_404_marker
+from monitor.removal import (
+    REMOVED_STATUSES,
+    SHRUNK_BODY_CHARS,
+    redirected_away,
+    shrunk_to_message,
+    soft_404_marker,
+)
 from spiders.capture import Capture
 from storage.archive import Archive
 from storage.records import PageState, StoredVersion, VersionContent
@@ -277,6 +283,8 @@ class Recorder:
             removal_note = NOT_FOUND_PAGE_NOTE
         elif article is not None and (marker := article.gone_message or soft_404_marker(article.title, article.text)):
             removal_note = f"page says {marker!r}"
+        elif article is not None and (message := self._shrunk_to_message(state, article)):
+            removal_note = f"the notice's text and headline are gone from the page, which now shows {message!r}"
         if removal_note is not None:
             capture_id = log_fetch("removed", body=capture.body or None)
             if state.status != "removed" and state.current_version_id is not None:
@@ -330,6 +338,14 @@ class Recorder:
                 self._add_change(state, "edited", capture, capture_id, fields=fields,
                                  from_version_id=previous.id, to_version_id=version.id)
         archive.update_page(state.id, **page)
+
+    def _shrunk_to_message(self, state: PageState, article: Article) -> str | None:
+        """A body cut to one short line under another headline (see removal.shrunk_to_message);
+        the stored version is read only when the new body is that short."""
+        if state.current_version_id is None or len(article.text) > SHRUNK_BODY_CHARS:
+            return None
+        before = self.archive.version_by_id(state.current_version_id)
+        return shrunk_to_message(before.title, before.text, article.title, article.text) if before else None
 
     def _restore(self, state: PageState, capture: Capture, capture_id: int | None, *,
                  from_version_id: int | None = None, to_version_id: int | None = None,

@@ -92,6 +92,40 @@ def gone_message_on_page(page_title: str | None, headings: list[str], lines: lis
     return None
 
 
+# A notice whose body shrinks to this little, sharing nothing with what it was and under
+# another headline, is no longer shown: the site put a message (or nothing) in its place.
+SHRUNK_BODY_CHARS = 120
+SHRUNK_FROM_CHARS = 100
+SHRUNK_SHARE = 0.6
+SHARED_LINE_CHARS = 8
+
+
+def shrunk_to_message(before_title: str | None, before_text: str, title: str | None, text: str) -> str | None:
+    """What a notice's page now shows instead of the notice, or None.
+
+    For removal pages worded in ways no list holds (此信息已下架，感谢您的关注。), where the
+    extractor may even take the footer for the body: the page keeps its header, navigation
+    and sidebar, but what is left has nothing in common with the notice, is short, and the
+    headline is gone or replaced. An edit keeps its headline or some of its text.
+    """
+    body = (text or "").strip()
+    before = (before_text or "").strip()
+    if len(body) > SHRUNK_BODY_CHARS or len(before) < SHRUNK_FROM_CHARS or len(body) > SHRUNK_SHARE * len(before):
+        return None
+    if title and before_title and _flat(title) == _flat(before_title):
+        return None
+    before_flat, body_flat = _flat(before_text), _flat(body)
+    if any(len(line) >= SHARED_LINE_CHARS and line in before_flat for line in map(_flat, body.split("\n"))):
+        return None
+    if any(len(line) >= SHARED_LINE_CHARS and line in body_flat for line in map(_flat, before_text.split("\n"))):
+        return None
+    return body.replace("\n", " ") or "(nothing)"
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", folded(text))
+
+
 def _prose(lines: list[str], link_texts: set[str], *, skip_messages: bool) -> int:
     """Characters of punctuated, non-link lines (of :data:`PROSE_LINE_MIN_CHARS` or more)."""
     total = 0

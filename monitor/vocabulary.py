@@ -123,8 +123,8 @@ SOFT_404_MESSAGES = (
 # A short sentence naming a page/notice (object) and saying it is gone (state) is a removal
 # message in any wording: 抱歉，您要查看的信息不存在或已被删除.
 GONE_OBJECTS = ("信息", "页面", "网页", "文章", "内容", "稿件", "文件", "新闻", "链接", "资源")
-GONE_WORDS = ("不存在", "删除", "撤销", "撤回", "撤下", "下线", "失效", "过期", "找不到", "未找到", "无法访问",
-              "无法找到", "移除")
+GONE_WORDS = ("不存在", "删除", "撤销", "撤回", "撤下", "撤稿", "下线", "下架", "失效", "过期", "找不到", "未找到",
+              "无法访问", "无法找到", "移除")
 
 # --- what users read ----------------------------------------------------------------------
 # Chinese names of version fields, as article templates print them; "text" is the body.

@@ -66,3 +66,24 @@ def test_long_sentence_is_never_a_message():
 def test_short_stub_body_is_a_soft_404():
     assert soft_404_marker("提示", "该信息已删除") == "该信息已删除"
     assert soft_404_marker("通知", "正文。" * 100) is None
+
+
+LONG_NOTICE = "为进一步加强安全生产工作，现将有关事项通知如下。" * 10
+
+
+def test_body_cut_to_an_unlisted_message_under_another_headline_is_a_removal():
+    from monitor.removal import shrunk_to_message
+
+    assert shrunk_to_message("关于加强安全生产工作的通知", LONG_NOTICE, "湖南省人民政府门户网站",
+                             "此信息已下架，感谢您的关注。") == "此信息已下架，感谢您的关注。"
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("关于加强安全生产工作的通知", "此信息已下架，感谢您的关注。"),  # same headline: an edit
+    ("门户网站", "为进一步加强安全生产工作，现将有关事项通知如下。"),  # text kept from the notice
+    ("门户网站", "第一段。\n" + LONG_NOTICE[:130]),  # longer than a message
+])
+def test_short_edit_of_a_notice_is_not_a_removal(title, text):
+    from monitor.removal import shrunk_to_message
+
+    assert shrunk_to_message("关于加强安全生产工作的通知", LONG_NOTICE, title, text) is None

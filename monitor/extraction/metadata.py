@@ -22,7 +22,7 @@ from monitor.extraction.dates import (
     meta_published,
 )
 from monitor.extraction.dom import node_text
-from monitor.extraction.furniture import RELATED_HEADING, folded
+from monitor.extraction.furniture import ANNOTATION_FILL, RELATED_HEADING, folded
 from monitor.extraction.labels import DOC_NUMBER_LINE, credited_author, labelled_values
 from monitor.vocabulary import NOT_A_SOURCE
 from storage.textfold import script_folded
@@ -104,7 +104,7 @@ def _clean(value: str | None) -> str | None:
 def title_key(text: str) -> str:
     """A title as compared with headings and page lines: NFKC, Simplified, no pinyin
     annotations, no white space (一个 h1 in ２０２４ or 國(guó)務院 is the same headline)."""
-    return re.sub(r"\s+", "", script_folded(unicodedata.normalize("NFKC", text)))
+    return re.sub(rf"[\s{ANNOTATION_FILL}]+", "", script_folded(unicodedata.normalize("NFKC", text)))
 
 
 def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) -> tuple[str | None, str]:
@@ -318,8 +318,8 @@ def _date_in(line: str) -> tuple[str, int] | None:
 def _title_lines(lines: list[str], title: str | None) -> list[int]:
     if not title:
         return []
-    squashed = re.sub(r"\s+", "", title)
-    return [i for i, line in enumerate(lines) if re.sub(r"\s+", "", line) == squashed]
+    squashed = title_key(title)
+    return [i for i, line in enumerate(lines) if title_key(line) == squashed]
 
 
 def _line_index(lines: list[str], wanted: str | None) -> int | None:
