@@ -188,6 +188,54 @@ TABLES: dict[str, dict] = {
             "to_version_id": "The version after the change.",
             "capture_id": "The capture that revealed it.",
             "note": "Why, for removals and failures (e.g. HTTP 404, the portal's removal text).",
+            "batch_id": "The mass change (change_batches) this edit is part of; empty for most changes.",
+        },
+    },
+    "change_batches": {
+        "title": "Mass changes",
+        "description": (
+            "Many notices of one site edited in one round (usually a template redesign): the changes are "
+            "stored one by one and alerted once for the site."
+        ),
+        "facets": ["kind"],
+        "sort_desc": "detected_at",
+        "columns": {
+            "id": "Batch id; `portalwatch changes --batch ID --expand` lists its changes.",
+            "site_id": "The site.",
+            "kind": "The kind of its changes (edited).",
+            "detected_at": "When the round that found them ended.",
+            "changes": "How many changes it groups.",
+            "rechecked": "How many of the site's known notices that round re-checked.",
+            "fields": "JSON object: how many of the changes touched each field.",
+            "note": "Why it is one batch.",
+        },
+    },
+    "batch_deliveries": {
+        "title": "Mass-change alert deliveries",
+        "description": "Each attempt to send the one alert of a mass change, so failed targets are retried.",
+        "facets": ["target", "ok"],
+        "columns": {
+            "id": "Delivery id.",
+            "batch_id": "The mass change alerted about.",
+            "target": "The alert target (its name, never its secret URL).",
+            "attempted_at": "When the attempt was made.",
+            "attempts": "How many attempts it took.",
+            "ok": "1 once delivered.",
+            "error": "Why the attempt failed.",
+        },
+    },
+    "not_found_pages": {
+        "title": "Not-found pages",
+        "description": (
+            "What each site answered last to a URL that cannot exist; a notice that answers with the same "
+            "page is removed."
+        ),
+        "columns": {
+            "site_id": "The site.",
+            "url": "The probe URL asked for.",
+            "checked_at": "When.",
+            "status": "HTTP status of the answer (404/410: a real not-found; 200: a not-found page).",
+            "fingerprint": "JSON list of the page's normalised visible text lines; empty for a real 404.",
         },
     },
     "deliveries": {

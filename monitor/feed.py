@@ -5,7 +5,8 @@ a reader shows each change once however often the feed is rewritten. Entry conte
 HTML of :meth:`monitor.change_text.ChangeText.html` (captured text escaped there), carried
 as ``type="html"`` and so escaped a second time by the XML writer: a ``<script>`` in a
 notice reaches the reader as text, never as an element. Built with xml.etree; no extra
-dependency. Changes that only re-extracted old captures are left out, as in alerts.
+dependency. Changes that only re-extracted old captures are left out, as in alerts. The changes
+of a mass change are one entry for the batch (``urn:portalwatch:batch:{id}``), as in alerts.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.batches import describe_batch
 from monitor.change_text import describe_change, kind_label
 from monitor.config import Config
 from storage.archive import Archive
@@ -81,10 +83,19 @@ def render_feed(archive: Archive, *, site: str | None = None, limit: int = DEFAU
     author = sub(feed, "author")
     sub(author, "name", GENERATOR)
     sub(feed, "generator", GENERATOR)
+    batches_shown: set[int] = set()
     for change in changes:
-        text = describe_change(archive, change)
+        if change.batch_id is not None:  # a mass change: one entry for the whole batch
+            if change.batch_id in batches_shown:
+                continue
+            batches_shown.add(change.batch_id)
+            text = describe_batch(archive, archive.batch(change.batch_id))
+            entry_key = f"urn:portalwatch:batch:{change.batch_id}"
+        else:
+            text = describe_change(archive, change)
+            entry_key = entry_id(change.id)
         entry = sub(feed, "entry")
-        sub(entry, "id", entry_id(change.id))
+        sub(entry, "id", entry_key)
         sub(entry, "title", text.title)
         sub(entry, "link", rel="alternate", href=change.url)
         sub(entry, "updated", atom_time(change.detected_at))

@@ -58,6 +58,11 @@ def to_simplified(text: str) -> str:
     return text.translate(_fold_table())
 
 
+def simplified_table() -> dict[int, int]:
+    """The Traditional → Simplified table of :func:`to_simplified`, to merge with others."""
+    return _fold_table()
+
+
 @cache
 def _variant_table() -> dict[int, int]:
     """Every character to one representative of its Traditional/Simplified family.
@@ -66,7 +71,8 @@ def _variant_table() -> dict[int, int]:
     回复 as 回覆, 项链 as 項鍊, and folding 瞭, 覆 or 鍊 back character by character gives 瞭解,
     回覆 and 项炼. So for comparison, characters linked by any entry of OpenCC's TSCharacters
     or STCharacters tables form one family (了/瞭, 复/復/覆/複, 链/鍊/炼/煉) and fold to the
-    family's first Simplified member. Folding Simplified text this way merges a few
+    family's first Simplified member; OpenCC's phrase tables, aligned character by character,
+    link more (家具/傢俱: 具 and 俱). Folding Simplified text this way merges a few
     characters Simplified keeps apart (瞭望 and 了望 compare equal): no notice is edited by that.
     """
     import opencc
@@ -80,6 +86,18 @@ def _variant_table() -> dict[int, int]:
 
     simplified: set[str] = set()
     folder = Path(opencc.__file__).parent / "dictionary"
+    # Phrase entries of equal length align character by character: 家具/傢俱 puts 具 and 俱
+    # in one family, so a phrase the converter wrote with another character still compares equal.
+    for name in ("STPhrases.txt", "TSPhrases.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            for value in values.split(" "):
+                if len(value) == len(key):
+                    for x, y in zip(key, value):
+                        if x != y:
+                            a, b = root(x), root(y)
+                            if a != b:
+                                parent[max(a, b)] = min(a, b)
     for name, simplified_first in (("TSCharacters.txt", False), ("STCharacters.txt", True)):
         for line in (folder / name).read_text(encoding="utf-8").splitlines():
             key, _, values = line.partition("\t")

@@ -11,6 +11,7 @@ from monitor.article import Article
 from monitor.extraction.attachments import drop_attachment_lines, drop_attachment_lists, find_attachments
 from monitor.extraction.body import choose_body, link_texts_of
 from monitor.extraction.dom import ELEMENT_END, drop_invisible, node_text, parse_document, tidy_lines
+from monitor.extraction.furniture import title_key
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
 from monitor.removal import gone_message_on_page
 from spiders.encoding import decode_html
@@ -85,7 +86,7 @@ def _drop_title_line(text: str, title: str | None) -> str:
     if not title:
         return text
     lines = text.split("\n")
-    if lines and lines[0].replace(" ", "") == title.replace(" ", ""):
+    if lines and title_key(lines[0]) == title_key(title):
         return "\n".join(lines[1:])
     return text
 

@@ -12,6 +12,7 @@ from monitor.extraction.furniture import (
     RELATED_HEADING,
     VERTICAL_BUTTON,
     folded,
+    title_key,
     without_widgets,
 )
 from monitor.extraction.labels import DOC_NUMBER_LINE, ends_with_empty_label, is_info_line
@@ -119,9 +120,9 @@ def _drop_headline(lines: list[str], title: str | None) -> list[str]:
     """Drop the headline (a field of its own) and the short lines above it."""
     if not title:
         return lines
-    squashed = re.sub(r"\s+", "", title)
+    squashed = title_key(title)
     for i, line in enumerate(lines[:HEADLINE_LOOKAHEAD]):
-        flat = re.sub(r"\s+", "", line)
+        flat = title_key(line)
         if flat and (flat == squashed or (flat.endswith(squashed) and len(flat) - len(squashed) <= 6)):
             if sum(len(x) for x in lines[:i]) <= HEADLINE_PREFIX_CHARS:
                 return lines[i + 1:]

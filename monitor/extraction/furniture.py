@@ -15,9 +15,11 @@ Traditional pages (``【列印】【關閉】``, ``瀏覽次數``) need no secon
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import cache, lru_cache
 
 from monitor import vocabulary as V
-from storage.textfold import PINYIN_ANNOTATION, to_simplified
+from storage.textfold import PINYIN_ANNOTATION, script_folded, simplified_table
 
 # Tags whose content a reader never sees as article text.
 INVISIBLE_TAGS = (
@@ -131,6 +133,14 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code
 _HALF_WIDTH[0x3000] = 0x20
 
 
+@cache
+def _folding_table() -> dict[int, int]:
+    return {**simplified_table(), **_HALF_WIDTH}
+
+
+# Every check of a line folds it again (widgets, labels, info lines, titles): a bounded cache
+# makes that one translation per distinct line.
+@lru_cache(maxsize=1 << 16)
 def folded(line: str) -> str:
     """The line as the patterns read it: Simplified, half-width, same length and offsets.
 
@@ -138,7 +148,14 @@ def folded(line: str) -> str:
     characters of the same length, which label patterns skip like white space."""
     if "(" in line or "（" in line:
         line = PINYIN_ANNOTATION.sub(lambda m: ANNOTATION_FILL * (m.end() - m.start()), line)
-    return to_simplified(line).translate(_HALF_WIDTH)
+    return line.translate(_folding_table())
+
+
+@lru_cache(maxsize=1 << 14)
+def title_key(text: str) -> str:
+    """A headline as compared with headings and page lines: NFKC, one script, no pinyin
+    annotations, no white space (an h1 in ２０２４ or with 國(guó)務院 is the same headline)."""
+    return re.sub(rf"[\s{ANNOTATION_FILL}]+", "", script_folded(unicodedata.normalize("NFKC", text)))
 
 
 def strip_widgets(line: str) -> str:

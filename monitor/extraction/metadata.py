@@ -9,7 +9,6 @@ database time, and the notice should carry a time of day only when the page show
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from monitor.extraction.dates import (
@@ -22,10 +21,9 @@ from monitor.extraction.dates import (
     meta_published,
 )
 from monitor.extraction.dom import node_text
-from monitor.extraction.furniture import ANNOTATION_FILL, RELATED_HEADING, folded
+from monitor.extraction.furniture import RELATED_HEADING, folded, title_key
 from monitor.extraction.labels import DOC_NUMBER_LINE, credited_author, labelled_values
 from monitor.vocabulary import NOT_A_SOURCE
-from storage.textfold import script_folded
 
 # CMS <meta> names (lower-case) by field; TRS/NFCMS use ArticleTitle/PubDate/ContentSource,
 # news sites og:* and article:published_time, some portals firstpublishedtime.
@@ -99,12 +97,6 @@ def _clean(value: str | None) -> str | None:
         return None
     value = re.sub(r"\s+", " ", value).strip(" \u3000:：|｜-")
     return value or None
-
-
-def title_key(text: str) -> str:
-    """A title as compared with headings and page lines: NFKC, Simplified, no pinyin
-    annotations, no white space (一个 h1 in ２０２４ or 國(guó)務院 is the same headline)."""
-    return re.sub(rf"[\s{ANNOTATION_FILL}]+", "", script_folded(unicodedata.normalize("NFKC", text)))
 
 
 def pick_title(root, meta: dict[str, str], page_lines: list[str] | None = None) -> tuple[str | None, str]:
