@@ -80,8 +80,9 @@ def _variant_table() -> dict[int, int]:
     parent: dict[str, str] = {}
 
     def root(ch: str) -> str:
-        while parent.get(ch, ch) != ch:
-            ch = parent[ch] = parent.get(parent[ch], parent[ch])
+        while (up := parent.get(ch, ch)) != ch:
+            parent[ch] = parent.get(up, up)  # halve the path
+            ch = up
         return ch
 
     simplified: set[str] = set()
@@ -117,7 +118,9 @@ def _variant_table() -> dict[int, int]:
         families.setdefault(root(ch), []).append(ch)
     table: dict[int, int] = {}
     for members in families.values():
-        candidates = sorted(m for m in members if m in simplified) or sorted(members)
+        # Prefer a common (Basic block) Simplified character as the representative.
+        candidates = sorted((m for m in members if m in simplified),
+                            key=lambda m: (not "\u4e00" <= m <= "\u9fff", m)) or sorted(members)
         rep = ord(candidates[0])
         table.update({ord(m): rep for m in members if ord(m) != rep})
     return table

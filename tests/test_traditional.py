@@ -91,3 +91,10 @@ def test_search_finds_a_traditional_mirror_with_pinyin_by_either_script(tmp_path
         result = CliRunner().invoke(cli, ["search", query, "--archive", str(path)])
         assert result.exit_code == 0, result.output
         assert "http://127.0.0.1/big5/1.html" in result.output
+
+
+def test_phrase_level_conversions_compare_equal():
+    """OpenCC's s2t writes some words with other characters (了解→瞭解, 家具→傢俱, 回复→回覆);
+    folding character by character must still find them equal."""
+    for simplified in ("了解情况", "家具市场", "回复意见", "借助平台", "项链", "钟表", "划定范围"):
+        assert normalize_text(TO_TRADITIONAL.convert(simplified)) == normalize_text(simplified), simplified
