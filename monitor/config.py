@@ -38,6 +38,7 @@ SITE_DEFAULTS: dict[str, object] = {
     "mass_change_share": 0.3,  # this share of re-checked notices edited in one round is one batch
     "mass_change_min": 5,  # ... when at least this many were edited
     "not_found_probe": True,  # learn the site's own not-found page once per round
+    "mirrors": [],  # Traditional (繁體) mirrors: [{ prefix = mirror URL prefix, of = primary URL prefix }]
 }
 
 # Keys that may also be set at the top level of the file, as the default of every site.
@@ -89,6 +90,19 @@ class RecheckPolicy:
     unreachable_after: int = 3
 
 
+MIRROR_KEYS = ("prefix", "of")
+MIRROR_EXAMPLE = 'mirrors = [{ prefix = "https://www.hunan.gov.cn/big5/", of = "https://www.hunan.gov.cn/" }]'
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """A second address of the site's notices, usually its 繁體 version: the notice at
+    ``prefix + rest`` is the notice at ``of + rest`` (one page, captures from both)."""
+
+    prefix: str
+    of: str
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     name: str
@@ -113,6 +127,7 @@ class SiteConfig:
     mass_change_share: float = 0.3
     mass_change_min: int = 5
     not_found_probe: bool = True
+    mirrors: tuple[Mirror, ...] = ()
 
     @property
     def list_pages_per_column(self) -> int:
@@ -255,11 +270,21 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise fail("start_urls", f"{url!r} is not an http(s) URL")
+    mirrors = _parse_mirrors(raw.get("mirrors", []), fail)
     allowed = raw.get("allowed_domains")
     if allowed is None:
-        allowed_domains = tuple(dict.fromkeys(urlsplit(u).hostname for u in start_urls))
+        hosts = [*start_urls, *(m.prefix for m in mirrors), *(m.of for m in mirrors)]
+        allowed_domains = tuple(dict.fromkeys(urlsplit(u).hostname for u in hosts))
     else:
         allowed_domains = tuple(_string_list(allowed, file=file, site=name, key="allowed_domains"))
+        from spiders.links import LinkRules
+
+        rules = LinkRules(allowed_domains, attachment_extensions=())
+        for mirror in mirrors:
+            for url in (mirror.prefix, mirror.of):
+                if not rules.allows(url):
+                    raise fail("mirrors", f"{url!r} is not on the site's allowed_domains {list(allowed_domains)};"
+                                          " add its host there (or leave allowed_domains out)")
 
     for key in ("article_pattern", "list_pattern"):
         pattern = raw.get(key)
@@ -329,7 +354,37 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         mass_change_share=float(share),
         mass_change_min=number("mass_change_min", minimum=1, integer=True),
         not_found_probe=probe,
+        mirrors=mirrors,
     )
+
+
+def _parse_mirrors(raw: object, fail) -> tuple[Mirror, ...]:
+    """``mirrors = [{ prefix = "…/big5/", of = "…/" }, …]``: URL prefixes ending in '/'."""
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        raise fail("mirrors", f"expected a list of tables like {MIRROR_EXAMPLE}, got {raw!r}")
+    mirrors: list[Mirror] = []
+    for entry in raw:
+        unknown = set(entry) - set(MIRROR_KEYS)
+        missing = set(MIRROR_KEYS) - set(entry)
+        if unknown or missing:
+            what = f"unknown key(s) {sorted(unknown)}" if unknown else f"missing key(s) {sorted(missing)}"
+            raise fail("mirrors", f"{what} in {entry!r}; each mirror has exactly 'prefix' (the mirror's"
+                                  f" address prefix) and 'of' (the primary address prefix), e.g. {MIRROR_EXAMPLE}")
+        for key in MIRROR_KEYS:
+            value = entry[key]
+            parts = urlsplit(value) if isinstance(value, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+                    or parts.fragment or not value.endswith("/"):
+                raise fail("mirrors", f"{key} = {value!r} is not an http(s) URL prefix ending in '/'"
+                                      f" (without query or fragment), e.g. {MIRROR_EXAMPLE}")
+        mirror = Mirror(prefix=entry["prefix"], of=entry["of"])
+        if mirror.of.startswith(mirror.prefix):
+            raise fail("mirrors", f"of = {mirror.of!r} lies under prefix = {mirror.prefix!r}: the primary"
+                                  " address must not itself be a mirror address")
+        if any(mirror.prefix.startswith(m.prefix) or m.prefix.startswith(mirror.prefix) for m in mirrors):
+            raise fail("mirrors", f"prefix = {mirror.prefix!r} overlaps another mirror's prefix")
+        mirrors.append(mirror)
+    return tuple(mirrors)
 
 
 def _parse_schedule(raw: object, *, file: Path | None, site: str) -> Schedule:

@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SiteConfig
+from monitor.vocabulary import ATTACHMENT_EXTENSIONS
 from spiders.plan import CrawlPlan, KnownNotice
 from storage.archive import Archive
 from storage.records import PageState
@@ -117,7 +118,8 @@ def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_
     known_urls = [notice.url for notice in recheck] + sorted(skip)
     return CrawlPlan(
         site=site.name, start_urls=site.start_urls, allowed_domains=site.allowed_domains,
-        article_pattern=site.article_pattern, list_pattern=site.list_pattern,
+        attachment_extensions=ATTACHMENT_EXTENSIONS, article_pattern=site.article_pattern,
+        list_pattern=site.list_pattern, mirrors=tuple((m.prefix, m.of) for m in site.mirrors),
         list_pages_per_column=site.list_pages_per_column, full_walk=is_full_walk(site, round_number),
         probe_url=probe_url_for(site, known_urls) if site.not_found_probe else None,
         max_articles=site.max_articles, recheck=tuple(recheck),

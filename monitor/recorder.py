@@ -199,14 +199,22 @@ class Recorder:
 
     async def _record_notice(self, capture: Capture) -> None:
         self.tally.fetched += 1
-        state = self.archive.page_state(capture.url)
-        if state is not None and state.current_version_id is not None:
+        # A notice fetched at a mirror address is the page at its primary address.
+        state = self.archive.page_state(capture.mirror_of or capture.url)
+        if state is not None and state.current_version_id is not None and capture.mirror_of is None:
             self.tally.rechecked[capture.site] = self.tally.rechecked.get(capture.site, 0) + 1
         body_sha = hashlib.sha256(capture.body).hexdigest() if capture.body else None
+        # The last body seen at this address: pages.last_body_sha256 is the primary address's.
+        if state is None:
+            last_sha = None
+        elif capture.mirror_of is not None:
+            last_sha = self.archive.last_body_at(state.id, capture.url)
+        else:
+            last_sha = state.last_body_sha256
         article: Article | None = None
         not_found = False
         good_answer = not capture.error and capture.status == 200 and not capture.not_modified
-        if (good_answer and body_sha != (state.last_body_sha256 if state else None)
+        if (good_answer and body_sha != last_sha
                 and not (capture.redirect_urls and redirected_away(capture.url, capture.final_url))):
             reference = self._not_found.get(capture.site)
             not_found = reference is not None and is_not_found_page(capture.body, capture.content_type, reference)
@@ -216,7 +224,7 @@ class Recorder:
                                                   site.content_selector if site else None)
                 self.tally.extracted += 1
         with self.archive.transaction():
-            self._store_notice(capture, body_sha, article, state, not_found=not_found)
+            self._store_notice(capture, body_sha, article, state, not_found=not_found, last_sha=last_sha)
 
     def _add_change(self, state: PageState, kind: str, capture: Capture, capture_id: int, **kwargs) -> None:
         change_id = self.archive.add_change(state.id, kind, detected_at=capture.fetched_at,
@@ -224,12 +232,14 @@ class Recorder:
         self.tally.count_change(kind, change_id, state.site)
 
     def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None,
-                      state: PageState | None, *, not_found: bool = False) -> None:
+                      state: PageState | None, *, not_found: bool = False, last_sha: str | None = None) -> None:
         # ``state`` was read before extraction; a URL is fetched once per round, so nothing
-        # else has written this page in between.
+        # else has written this page in between (a mirror address is another URL: its capture
+        # never changes a page that has a version, see _store_mirror_capture).
         archive = self.archive
         if state is None:
-            state = archive.ensure_page(capture.site, capture.url, capture.fetched_at, listed_in=capture.listed_in)
+            state = archive.ensure_page(capture.site, capture.mirror_of or capture.url, capture.fetched_at,
+                                        listed_in=capture.listed_in)
         site = self.site(capture.site)
         unreachable_after = site.recheck.unreachable_after if site else 3
         page: dict[str, object] = {"last_checked": capture.fetched_at, "last_http_status": capture.status}
@@ -240,9 +250,14 @@ class Recorder:
             return archive.add_capture(
                 state.id, fetched_at=capture.fetched_at, status=capture.status, outcome=outcome,
                 body=body, body_sha256=sha, headers={} if capture.not_modified else capture.headers,
-                final_url=capture.final_url if capture.final_url != capture.url else None,
-                error=capture.error,
+                final_url=capture.final_url if capture.final_url != state.url else None,
+                error=capture.error, address=capture.url if capture.url != state.url else None,
             )
+
+        if capture.mirror_of is not None and state.current_version_id is not None:
+            self._store_mirror_capture(capture, state, body_sha, article, log_fetch, not_found=not_found,
+                                       last_sha=last_sha)
+            return
 
         # 1. No usable answer: count failures, call it unreachable after several in a row. A
         # 403/429/5xx, or a page where no notice text can be found any more (an anti-bot
@@ -274,17 +289,7 @@ class Recorder:
 
         # 2. Gone: 404/410, redirected away, the site's own not-found page, or a soft-404 stub.
         # The note says which signal decided.
-        removal_note = None
-        if capture.status in REMOVED_STATUSES:
-            removal_note = f"HTTP {capture.status}"
-        elif capture.redirect_urls and redirected_away(capture.url, capture.final_url):
-            removal_note = f"redirected to {capture.final_url}"
-        elif not_found:
-            removal_note = NOT_FOUND_PAGE_NOTE
-        elif article is not None and (marker := article.gone_message or soft_404_marker(article.title, article.text)):
-            removal_note = f"page says {marker!r}"
-        elif article is not None and (message := self._shrunk_to_message(state, article)):
-            removal_note = f"the notice's text and headline are gone from the page, which now shows {message!r}"
+        removal_note = self._removal_note(capture, state, article, not_found)
         if removal_note is not None:
             capture_id = log_fetch("removed", body=capture.body or None)
             if state.status != "removed" and state.current_version_id is not None:
@@ -295,7 +300,7 @@ class Recorder:
             return
 
         # 3. Same as last time: a 304 or byte-identical body. No extraction, a small row.
-        if capture.not_modified or (body_sha is not None and body_sha == state.last_body_sha256 and article is None):
+        if capture.not_modified or (body_sha is not None and body_sha == last_sha and article is None):
             self.tally.unchanged += 1
             log_fetch("not_modified" if capture.not_modified else "unchanged",
                       sha=None if capture.not_modified else body_sha)
@@ -307,8 +312,10 @@ class Recorder:
 
         # 4. New bytes: compare the extracted notice with the current version.
         assert article is not None and capture.body
-        page.update(etag=capture.headers.get("etag"), last_modified=capture.headers.get("last-modified"),
-                    last_body_sha256=body_sha, status="live")
+        page["status"] = "live"
+        if capture.mirror_of is None:  # the page's validators and last body are its primary address's
+            page.update(etag=capture.headers.get("etag"), last_modified=capture.headers.get("last-modified"),
+                        last_body_sha256=body_sha)
         content = version_content(article)
         previous = None
         if state.current_fingerprint != content.fingerprint and state.current_version_id:
@@ -338,6 +345,58 @@ class Recorder:
                 self._add_change(state, "edited", capture, capture_id, fields=fields,
                                  from_version_id=previous.id, to_version_id=version.id)
         archive.update_page(state.id, **page)
+
+    def _removal_note(self, capture: Capture, state: PageState, article: Article | None,
+                      not_found: bool) -> str | None:
+        """Why this answer says the notice is gone, or None when it does not."""
+        if capture.status in REMOVED_STATUSES:
+            return f"HTTP {capture.status}"
+        if capture.redirect_urls and redirected_away(capture.url, capture.final_url):
+            return f"redirected to {capture.final_url}"
+        if not_found:
+            return NOT_FOUND_PAGE_NOTE
+        if article is not None and (marker := article.gone_message or soft_404_marker(article.title, article.text)):
+            return f"page says {marker!r}"
+        if article is not None and (message := self._shrunk_to_message(state, article)):
+            return f"the notice's text and headline are gone from the page, which now shows {message!r}"
+        return None
+
+    def _store_mirror_capture(self, capture: Capture, state: PageState, body_sha: str | None,
+                              article: Article | None, log_fetch, *, not_found: bool,
+                              last_sha: str | None) -> None:
+        """A notice the archive has, fetched at a mirror address: the capture is kept and
+        compared with the current version, but only the primary address changes the notice.
+
+        A mirror is the site's copy: it may lag behind an edit, fail, or drop a page before the
+        primary does; letting it decide would raise edits and removals (and their reversal at
+        the next primary fetch) that are the mirror's, not the notice's. A mirror answer whose
+        notice differs from the current version is kept with outcome ``mirror_differs``.
+        """
+        blocked = capture.status >= 400 and capture.status not in REMOVED_STATUSES
+        if capture.error or capture.status == 0 or blocked:
+            self.tally.failed += 1
+            log_fetch("error", body=capture.body or None)
+            return
+        if self._removal_note(capture, state, article, not_found) is not None:
+            log_fetch("removed", body=capture.body or None)
+            return
+        if capture.not_modified or article is None:
+            self.tally.unchanged += 1
+            log_fetch("not_modified" if capture.not_modified else "unchanged",
+                      sha=None if capture.not_modified else body_sha or last_sha)
+            return
+        content = version_content(article)
+        same = state.current_fingerprint == content.fingerprint
+        if not same:
+            current = self.archive.version_by_id(state.current_version_id)
+            same = current is not None and not changed_fields(current, content)
+        capture_id = log_fetch("same_content" if same else "mirror_differs", body=capture.body)
+        if same:
+            self.archive.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?",
+                                      (state.current_version_id, capture_id))
+        else:
+            log.info("mirror %s differs from the current version of %s; the primary address decides",
+                     capture.url, state.url)
 
     def _shrunk_to_message(self, state: PageState, article: Article) -> str | None:
         """A body cut to one short line under another headline (see removal.shrunk_to_message);

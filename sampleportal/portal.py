@@ -255,6 +255,21 @@ class SamplePortal:
     def template(self, site: str) -> TemplateChoice:
         return self.state.sites[site].template
 
+    def set_mirror(self, site: str, prefix: str | None = "/big5/", *, drops_notices: bool = False) -> None:
+        """Serve every page of ``site`` also under ``prefix`` (a 繁體 mirror, as many provincial
+        portals run at /big5/): converted to Traditional, links pointing into the mirror.
+        ``drops_notices``: the mirror's notice pages answer 404 while its lists still show
+        them (a broken mirror). None stops the mirror. Needs a running portal."""
+        if prefix is not None and not (prefix.startswith("/") and prefix.endswith("/") and len(prefix) > 1):
+            raise ValueError(f"a mirror prefix is a path like '/big5/', not {prefix!r}")
+        server = self._server(site)
+        server.mirror_prefix, server.mirror_drops_notices = prefix, drops_notices
+
+    def mirror_url(self, url: str, prefix: str = "/big5/") -> str:
+        """The mirror address of a page URL of this portal."""
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}{prefix}{url.split(parts.netloc, 1)[1].lstrip('/')}"
+
     def set_not_found_page(self, site: str, on: bool = True) -> None:
         """Answer unknown URLs under a column path with 200 and the site's own not-found page."""
         self.state.set_soft_not_found(site, on)

@@ -7,6 +7,7 @@ GETs (ETag over the notice, Last-Modified of its last edit) unless the portal ru
 """
 from __future__ import annotations
 
+import re
 import threading
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,8 @@ ATTACHMENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 STATIC_TYPES = {"css": "text/css; charset=utf-8", "js": "application/javascript; charset=utf-8"}
+# Root-relative links (also inside script strings: href=\"/...), rewritten on mirror pages.
+ROOT_LINK_RE = re.compile(r"""((?:href|src)\s*=\s*\\?["'])/(?!/)""")
 
 
 class SiteServer:
@@ -47,6 +50,10 @@ class SiteServer:
         self.etag = etag
         self.stop_event = stop
         self.other_sites: dict[str, str] = {}
+        # A 繁體 mirror: every page also served under this path prefix (e.g. "/big5/"),
+        # converted to Traditional, its root-relative links pointing into the mirror.
+        self.mirror_prefix: str | None = None
+        self.mirror_drops_notices = False  # the mirror's notice pages answer 404 (still listed)
         handler = type(f"{key.title()}Handler", (PortalHandler,), {"site": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -86,9 +93,30 @@ class SiteServer:
         )
 
     def answer(self, raw_path: str, headers) -> Answer:
+        prefix = self.mirror_prefix
+        if prefix and raw_path.startswith(prefix):
+            inner = "/" + raw_path[len(prefix):]
+            if self.mirror_drops_notices and self.renderer.parse_article(urlsplit(inner).path) is not None:
+                return self.not_found(self.state.log_request(self.key, raw_path))
+            return self.mirrored(self.answer_path(inner, headers, logged_as=raw_path), prefix)
+        return self.answer_path(raw_path, headers)
+
+    def mirrored(self, answer: Answer, prefix: str) -> Answer:
+        """The mirror's copy of a page: Traditional, links kept inside the mirror."""
+        ctype = dict(answer.headers).get("Content-Type", "")
+        if not ctype.startswith("text/html") or not isinstance(answer.body, bytes) or not answer.body:
+            return answer
+        text = answer.body.decode(self.renderer.profile.encoding, errors="replace")
+        if self.state.sites[self.key].template.script == "simplified":
+            text = convert_script(text, "traditional")
+        text = ROOT_LINK_RE.sub(lambda m: m.group(1) + prefix, text)
+        answer.body = self.renderer.encode(text)
+        return answer
+
+    def answer_path(self, raw_path: str, headers, *, logged_as: str | None = None) -> Answer:
         split = urlsplit(raw_path)
         path, query = split.path, dict(parse_qsl(split.query))
-        visits = self.state.log_request(self.key, raw_path)
+        visits = self.state.log_request(self.key, logged_as or raw_path)
         r = self.renderer
         if path == "/robots.txt":
             return Answer(200, [("Content-Type", "text/plain; charset=utf-8")], ROBOTS_TXT.encode())

@@ -35,10 +35,13 @@ class Capture:
     body: bytes = b""
     redirect_urls: tuple[str, ...] = ()
     listed_in: str | None = None  # the list page the notice was found on
+    # For a notice fetched at a mirror address (a 繁體 mirror named in the site config): the
+    # primary address, which names the notice; None when ``url`` is the primary address.
+    mirror_of: str | None = None
     kind: str = "article"  # "article", "listing", or "probe" (the site's answer to a URL that cannot exist)
     error: str | None = None
     not_modified: bool = False  # a 304 answer to a conditional request
-    listed_urls: tuple[str, ...] = ()  # for kind == "listing": article URLs found on it
+    listed_urls: tuple[str, ...] = ()  # for kind == "listing": article URLs found on it (primary addresses)
     column: str | None = None  # for kind == "listing": the column (start URL) the page belongs to
     # For kind == "listing": why more list pages linked from this one were not requested
     # ("cap": the column's list page limit; "no unknown notice": an incremental walk stops

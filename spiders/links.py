@@ -12,6 +12,7 @@ Listing pagination: TRS ``index_1.html``, gov.cn ``home_1.htm``, Hanweb ``pageNu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 ARTICLE_PATTERNS = (
@@ -40,10 +41,6 @@ NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页")
 
 # Links that are never pages (scripts, mail, phone).
 NOT_HTTP = ("javascript:", "mailto:", "tel:", "#")
-
-# File types recorded as attachments, never crawled as notices.
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".ofd", ".zip", ".rar", ".et",
-                         ".ppt", ".pptx", ".7z", ".txt", ".csv")
 
 
 def absolute(base: str, href: str | None) -> str | None:
@@ -92,12 +89,31 @@ def is_next_page_text(link_text: str) -> bool:
     return any(marker in text for marker in NEXT_PAGE_TEXTS)
 
 
+def primary_address(url: str, mirrors: Iterable[tuple[str, str]]) -> str | None:
+    """The primary address of ``url`` when it lies under a mirror prefix, else None.
+
+    ``mirrors`` holds ``(mirror prefix, primary prefix)`` pairs, e.g.
+    ``("https://www.hunan.gov.cn/big5/", "https://www.hunan.gov.cn/")``: a notice served at
+    both addresses (a 繁體 mirror of a 简体 site) is one notice, named by its primary address.
+    """
+    for prefix, primary in mirrors:
+        if url.startswith(prefix):
+            return primary + url[len(prefix):]
+    return None
+
+
 class LinkRules:
-    """Classifies links for one site: notice, listing page, or neither."""
+    """Classifies links for one site: notice, listing page, or neither.
+
+    ``attachment_extensions`` (without dots, e.g. ``("pdf", "csv")``) are the file types
+    recorded as attachments and never crawled as notices; the caller passes the one list the
+    project keeps (the crawl plan carries it), so the spider has none of its own.
+    """
 
     def __init__(self, allowed_domains: tuple[str, ...] | list[str], article_pattern: str | None = None,
-                 list_pattern: str | None = None) -> None:
+                 list_pattern: str | None = None, *, attachment_extensions: Iterable[str]) -> None:
         self.allowed = tuple(d.lower() for d in allowed_domains)
+        self.attachment_suffixes = tuple("." + ext.lower().lstrip(".") for ext in attachment_extensions)
         self.article_re = re.compile(article_pattern) if article_pattern else ARTICLE_RE
         self.listing_re = re.compile(list_pattern) if list_pattern else LISTING_RE
 
@@ -116,7 +132,7 @@ class LinkRules:
         return False
 
     def is_attachment(self, url: str) -> bool:
-        return urlsplit(url).path.lower().endswith(ATTACHMENT_EXTENSIONS)
+        return urlsplit(url).path.lower().endswith(self.attachment_suffixes)
 
     def is_article(self, url: str) -> bool:
         return self.allows(url) and not self.is_attachment(url) and bool(self.article_re.search(url))

@@ -20,8 +20,14 @@ class CrawlPlan:
     site: str
     start_urls: tuple[str, ...]
     allowed_domains: tuple[str, ...]
+    # File types (extensions without dots) that are attachments, never notices or listings.
+    # No default: the monitor passes the project's one list (monitor.vocabulary).
+    attachment_extensions: tuple[str, ...]
     article_pattern: str | None = None
     list_pattern: str | None = None
+    # Traditional mirrors: (mirror prefix, primary prefix) pairs. A notice linked at a mirror
+    # address is fetched there, but it is the notice at the primary address (one page).
+    mirrors: tuple[tuple[str, str], ...] = ()
     # List pages: at most ``list_pages_per_column`` per column (start URL). A ``full_walk``
     # follows every pagination link; otherwise a column is read page by page until a page
     # holds no notice outside ``recheck`` and ``skip`` (nothing the archive does not know).

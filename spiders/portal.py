@@ -17,7 +17,14 @@ from twisted.python.failure import Failure
 
 from spiders.capture import KEPT_HEADERS, Capture
 from spiders.encoding import decode_html
-from spiders.links import LinkRules, absolute, embedded_links, is_next_page_text, scripted_pager_urls
+from spiders.links import (
+    LinkRules,
+    absolute,
+    embedded_links,
+    is_next_page_text,
+    primary_address,
+    scripted_pager_urls,
+)
 from spiders.plan import CrawlPlan, KnownNotice
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
@@ -59,7 +66,8 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, plan: CrawlPlan, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
-        self.rules = LinkRules(plan.allowed_domains, plan.article_pattern, plan.list_pattern)
+        self.rules = LinkRules(plan.allowed_domains, plan.article_pattern, plan.list_pattern,
+                               attachment_extensions=plan.attachment_extensions)
         self.listing_pages_seen: dict[str, int] = {}  # column (start URL) -> list pages requested
         self.articles_requested = 0
         self._requested: set[str] = set()
@@ -89,7 +97,10 @@ class PortalSpider(scrapy.Spider):
 
     # -- requests --------------------------------------------------------------------------
 
-    def _notice_request(self, notice: KnownNotice, listed_in: str | None) -> scrapy.Request | None:
+    def _notice_request(self, notice: KnownNotice, listed_in: str | None,
+                        mirror_of: str | None = None) -> scrapy.Request | None:
+        """A request for one address of a notice (``mirror_of``: the primary address when
+        ``notice.url`` is a mirror address); None when that address was requested already."""
         if notice.url in self._requested:
             return None
         if self.plan.max_articles and self.articles_requested >= self.plan.max_articles:
@@ -107,7 +118,8 @@ class PortalSpider(scrapy.Spider):
         return scrapy.Request(
             notice.url, callback=self.parse_notice, errback=self.failed, headers=headers, dont_filter=True,
             priority=NOTICE_PRIORITY,
-            meta={"kind": "article", "listed_in": listed_in, "handle_httpstatus_list": SEEN_STATUSES},
+            meta={"kind": "article", "listed_in": listed_in, "mirror_of": mirror_of,
+                  "handle_httpstatus_list": SEEN_STATUSES},
         )
 
     # -- callbacks -------------------------------------------------------------------------
@@ -123,7 +135,7 @@ class PortalSpider(scrapy.Spider):
         base_href = selector.css("base::attr(href)").get()
         if base_href:
             base = absolute(response.url, base_href) or base
-        notices: list[str] = []
+        notices: list[str] = []  # notice addresses as linked (a mirror address stays one)
         pages: list[str] = []  # unrequested list pages this one links to, in page order
         next_page: str | None = None  # the one its 下一页 link names
         column = response.meta.get("column", response.url)
@@ -143,8 +155,10 @@ class PortalSpider(scrapy.Spider):
                     pages.append(url)
                     if next_page is None and is_next_page_text(link_text):
                         next_page = url
+        # Each notice by its primary address: a mirror listing shows the same notices.
+        primary = {url: primary_address(url, self.plan.mirrors) or url for url in notices}
         stopped = None
-        if pages and not self.plan.full_walk and not any(url not in self._archived for url in notices):
+        if pages and not self.plan.full_walk and not any(primary[url] not in self._archived for url in notices):
             pages, stopped = [], STOPPED_NOTHING_NEW
         elif pages and not self.plan.full_walk:
             pages = [next_page or pages[0]]  # page by page: the next one decides whether to go on
@@ -160,14 +174,20 @@ class PortalSpider(scrapy.Spider):
         yield Capture(
             site=self.plan.site, url=response.request.url if response.request else response.url,
             final_url=response.url, status=response.status, fetched_at=now_iso(),
-            headers=kept_headers(response), body=b"", kind="listing", listed_urls=tuple(notices),
+            headers=kept_headers(response), body=b"", kind="listing",
+            listed_urls=tuple(dict.fromkeys(primary[url] for url in notices)),
             redirect_urls=tuple(response.meta.get("redirect_urls", ())), column=column,
             pagination_stopped=stopped,
         )
         for url in notices:
-            if url in self.plan.skip:
+            if primary[url] in self.plan.skip:
                 continue
-            request = self._notice_request(self._known.get(url) or KnownNotice(url), listed_in=response.url)
+            if primary[url] != url:
+                # A mirror address is fetched unconditionally: the validators kept are the
+                # primary address's.
+                request = self._notice_request(KnownNotice(url), listed_in=response.url, mirror_of=primary[url])
+            else:
+                request = self._notice_request(self._known.get(url) or KnownNotice(url), listed_in=response.url)
             if request is not None:
                 yield request
         yield from requests
@@ -179,7 +199,8 @@ class PortalSpider(scrapy.Spider):
             site=self.plan.site, url=requested, final_url=response.url, status=response.status,
             fetched_at=now_iso(), headers=kept_headers(response),
             body=b"" if response.status == 304 else response.body, redirect_urls=redirects,
-            listed_in=response.meta.get("listed_in"), kind="article", not_modified=response.status == 304,
+            listed_in=response.meta.get("listed_in"), mirror_of=response.meta.get("mirror_of"), kind="article",
+            not_modified=response.status == 304,
         )
 
     def parse_probe(self, response: Response) -> Iterator[Capture]:
@@ -201,6 +222,7 @@ class PortalSpider(scrapy.Spider):
         yield Capture(
             site=self.plan.site, url=request.url, final_url=request.url,
             status=response.status if response is not None else 0, fetched_at=now_iso(),
-            kind=kind, listed_in=request.meta.get("listed_in"), column=request.meta.get("column"),
+            kind=kind, listed_in=request.meta.get("listed_in"), mirror_of=request.meta.get("mirror_of"),
+            column=request.meta.get("column"),
             error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
         )

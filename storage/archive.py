@@ -195,17 +195,27 @@ class Archive:
         headers: dict[str, str] | None = None,
         final_url: str | None = None,
         error: str | None = None,
+        address: str | None = None,
     ) -> int:
-        """Log one fetch. ``body`` is stored (once per SHA-256) unless only its hash is given."""
+        """Log one fetch. ``body`` is stored (once per SHA-256) unless only its hash is given.
+        ``address``: the URL fetched when it is not the page's own (a mirror address)."""
         if body is not None:
             body_sha256 = self.store_blob(body)
         cur = self.conn.execute(
             "INSERT INTO captures (page_id, fetched_at, status, outcome, body_sha256, header_set_id,"
-            " final_url, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " final_url, error, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (page_id, fetched_at, status, outcome, body_sha256, self._header_set_id(headers or {}),
-             final_url, error),
+             final_url, error, address),
         )
         return cur.lastrowid
+
+    def last_body_at(self, page_id: int, address: str) -> str | None:
+        """SHA-256 of the last body fetched from ``address`` (a mirror address of the page)."""
+        row = self.conn.execute(
+            "SELECT body_sha256 FROM captures WHERE page_id = ? AND address = ? AND body_sha256 IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", (page_id, address),
+        ).fetchone()
+        return row[0] if row else None
 
     def add_version(
         self,
@@ -379,7 +389,7 @@ class Archive:
         rows = self.conn.execute(
             "SELECT captures.id, captures.page_id, captures.fetched_at, captures.status, captures.outcome,"
             " captures.body_sha256, blobs.size, captures.final_url, captures.version_id, versions.number,"
-            " captures.error, header_sets.headers, captures.warc_record_id FROM captures"
+            " captures.error, header_sets.headers, captures.warc_record_id, captures.address FROM captures"
             " LEFT JOIN blobs ON blobs.sha256 = captures.body_sha256"
             " LEFT JOIN versions ON versions.id = captures.version_id"
             " LEFT JOIN header_sets ON header_sets.id = captures.header_set_id"
@@ -390,7 +400,7 @@ class Archive:
             StoredCapture(id=r[0], page_id=r[1], url=url, fetched_at=r[2], status=r[3], outcome=r[4],
                           body_sha256=r[5], size=r[6], final_url=r[7] or url, version_id=r[8],
                           version_number=r[9], error=r[10], headers=json.loads(r[11]) if r[11] else {},
-                          warc_record_id=r[12])
+                          warc_record_id=r[12], address=r[13] or url)
             for r in rows
         ]
 

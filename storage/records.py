@@ -110,6 +110,7 @@ class StoredCapture:
     error: str | None
     headers: dict[str, str]
     warc_record_id: str | None
+    address: str = ""  # the address fetched: the page URL, or a mirror address of it
 
 
 @dataclass(slots=True)

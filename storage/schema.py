@@ -154,8 +154,15 @@ CREATE TABLE not_found_pages (
 )
 """
 
+# Traditional mirrors: a notice published at two addresses (its primary URL and a 繁體
+# mirror such as /big5/...) is one page; ``captures.address`` keeps the address a capture
+# was fetched at when it is not the page's own URL (NULL: the page URL).
+MIRROR_ADDRESSES = """
+ALTER TABLE captures ADD COLUMN address TEXT
+"""
+
 # Each entry is SQL run in one transaction; append, never edit.
-MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND]
+MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -44,12 +44,13 @@ def _path(url: str) -> str:
 def _linked_articles(portal, list_url: str) -> list[str]:
     import urllib.request
 
+    from monitor.vocabulary import ATTACHMENT_EXTENSIONS
     from spiders.encoding import decode_html
     from spiders.links import LinkRules, absolute
 
     with urllib.request.urlopen(list_url) as response:
         html, _ = decode_html(response.read(), response.headers.get("Content-Type"))
-    rules = LinkRules([urlsplit(list_url).netloc])
+    rules = LinkRules([urlsplit(list_url).netloc], attachment_extensions=ATTACHMENT_EXTENSIONS)
     import re
 
     urls = (absolute(list_url, href) for href in re.findall(r'href="([^"]+)"', html))
