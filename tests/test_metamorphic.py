@@ -9,14 +9,16 @@ transformation's pass rate over the pages it applies to must not drop below its 
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests import metamorphic as mm
 
-# Pass rates measured when this suite was written (88 corpus pages). They are floors: raise
+# Pass rates measured on the 88 corpus pages (last raised with the vocabulary/folding work). They are floors: raise
 # them as extraction improves, never lower them. Target: 1.0 everywhere (issues 8 and 14).
 FLOORS = {
-    "roundtrip": 0.988,
+    "roundtrip": 1.0,
     "counter": 1.0,
     "date_widget": 1.0,
     "buttons_in:added": 0.988,
@@ -32,19 +34,19 @@ FLOORS = {
     "whitespace": 1.0,
     "nbsp_indent": 1.0,
     "fullwidth_indent": 1.0,
-    "fullwidth_chars": 0.816,
-    "info:spans": 0.971,
-    "info:cells": 0.771,
+    "fullwidth_chars": 0.988,
+    "info:spans": 1.0,
+    "info:cells": 0.914,
     "info:plain": 1.0,
-    "related:added": 0.793,
-    "related:rotated": 0.954,
-    "sidebar:added": 0.908,
+    "related:added": 0.816,
+    "related:rotated": 1.0,
+    "sidebar:added": 0.942,
     "sidebar:rotated": 1.0,
-    "frame:trs": 0.623,
+    "frame:trs": 0.647,
     "frame:hanweb": 0.635,
     "frame:govcn": 0.588,
-    "traditional": 0.5,
-    "pinyin": 0.941,
+    "traditional": 1.0,
+    "pinyin": 0.988,
     "number_changed": 1.0,
     "sentence_deleted": 1.0,
     "title_changed": 1.0,
@@ -53,9 +55,13 @@ FLOORS = {
     "attachment_replaced": 1.0,
 }
 # Overall shares of applicable page x transformation pairs, measured at the same time.
-MIN_INVARIANCE = 0.92
+MIN_INVARIANCE = 0.936
 MIN_SENSITIVITY = 1.0
-MIN_SCRIPT_INVARIANCE = 0.718
+MIN_SCRIPT_INVARIANCE = 0.994
+# Government pages alone (23 of the 88, kind "gov" in the manifest): the portals this tool watches.
+# Measured 0.985 invariance; the failures left are a related-box that moves the density pick
+# (ia-a0cb0242, ia-e8847578) and a frame that takes in link lines (gov-zc-1).
+MIN_GOV_INVARIANCE = 0.984
 # Floors are the measured shares rounded down to 3 decimals; EPSILON absorbs float noise.
 EPSILON = 1e-9
 
@@ -99,6 +105,15 @@ def test_invariance_and_sensitivity_overall(outcomes):
     assert mm.overall(pairs, mm.INVARIANT) + EPSILON >= MIN_INVARIANCE
     assert mm.overall(pairs, mm.SENSITIVE) + EPSILON >= MIN_SENSITIVITY
     assert mm.overall(pairs, mm.SCRIPT) + EPSILON >= MIN_SCRIPT_INVARIANCE
+
+
+def test_government_pages_hold_under_template_changes(outcomes):
+    gov = {json.loads(line)["id"] for line in (mm.CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+           if line.strip() and json.loads(line).get("kind") == "gov"}
+    pairs = [o for o in outcomes if o.page in gov and o.transformation != "roundtrip"]
+    assert pairs
+    assert mm.overall(pairs, mm.INVARIANT) + EPSILON >= MIN_GOV_INVARIANCE
+    assert mm.overall(pairs, mm.SENSITIVE) + EPSILON >= MIN_SENSITIVITY
 
 
 def test_transformations_are_deterministic():
