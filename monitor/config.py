@@ -29,6 +29,9 @@ SITE_DEFAULTS: dict[str, object] = {
     "download_delay": 1.0,
     "concurrency_per_domain": 2,
     "obey_robots": True,
+    # Follow links and redirects to loopback, link-local, private or reserved addresses (an
+    # intranet portal). Off by default: only the hosts of the site's own start URLs may be there.
+    "allow_private": False,
     "user_agent": DEFAULT_USER_AGENT,
     "timeout": 30.0,
     "retries": 2,
@@ -118,6 +121,7 @@ class SiteConfig:
     download_delay: float = 1.0
     concurrency_per_domain: int = 2
     obey_robots: bool = True
+    allow_private: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     timeout: float = 30.0
     retries: int = 2
@@ -323,6 +327,9 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
     obey = raw.get("obey_robots", True)
     if not isinstance(obey, bool):
         raise fail("obey_robots", f"expected true or false, got {obey!r}")
+    allow_private = raw.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise fail("allow_private", f"expected true or false, got {allow_private!r}")
     probe = raw.get("not_found_probe", True)
     if not isinstance(probe, bool):
         raise fail("not_found_probe", f"expected true or false, got {probe!r}")
@@ -345,6 +352,7 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         download_delay=float(number("download_delay", minimum=0)),
         concurrency_per_domain=number("concurrency_per_domain", minimum=1, integer=True),
         obey_robots=obey,
+        allow_private=allow_private,
         user_agent=agent,
         timeout=float(number("timeout", minimum=0.1)),
         retries=number("retries", minimum=0, integer=True),

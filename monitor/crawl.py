@@ -125,7 +125,7 @@ def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_
         max_articles=site.max_articles, recheck=tuple(recheck),
         skip=frozenset(skip), download_delay=0 if fast else site.download_delay,
         concurrency_per_domain=site.concurrency_per_domain, obey_robots=site.obey_robots,
-        user_agent=site.user_agent, timeout=site.timeout, retries=site.retries,
+        allow_private=site.allow_private, user_agent=site.user_agent, timeout=site.timeout, retries=site.retries,
     )
 
 
@@ -241,9 +241,8 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
 PRELOAD = [
     "scrapy.crawler", "trafilatura", "monitor.extraction", "monitor.recorder", "spiders.portal",
     "scrapy.core.engine", "scrapy.core.scraper", "scrapy.core.scheduler", "scrapy.core.downloader",
-    "scrapy.core.downloader.handlers.http11", "scrapy.core.downloader.handlers.datauri",
-    "scrapy.core.downloader.handlers.file", "scrapy.core.downloader.handlers.ftp",
-    "scrapy.core.downloader.handlers.s3", "scrapy.core.downloader.contextfactory", "scrapy.core.downloader.tls",
+    "scrapy.core.downloader.handlers.http11", "spiders.scope", "scrapy.core.downloader.contextfactory",
+    "scrapy.core.downloader.tls",
     "scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.downloadtimeout",
     "scrapy.downloadermiddlewares.defaultheaders", "scrapy.downloadermiddlewares.useragent",
     "scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.redirect",

@@ -213,7 +213,8 @@ class Recorder:
             last_sha = state.last_body_sha256
         article: Article | None = None
         not_found = False
-        good_answer = not capture.error and capture.status == 200 and not capture.not_modified
+        good_answer = (not capture.error and capture.status == 200 and not capture.not_modified
+                       and not capture.not_html)
         if (good_answer and body_sha != last_sha
                 and not (capture.redirect_urls and redirected_away(capture.url, capture.final_url))):
             reference = self._not_found.get(capture.site)
@@ -265,11 +266,9 @@ class Recorder:
         blocked = (capture.status >= 400 and capture.status not in REMOVED_STATUSES)
         textless = (article is not None and not article.text.strip() and state.current_version_id is not None
                     and not (article.gone_message or soft_404_marker(article.title, article.text)))
-        if capture.error or capture.status == 0 or blocked or textless:
-            if textless and not capture.error:
-                capture.error = "no notice text found on the page"
-            self.tally.failed += 1
-            capture_id = log_fetch("error", body=capture.body or None)
+        if capture.error or capture.status == 0 or blocked or textless or capture.not_html:
+            outcome, kept_body = self._failed_fetch(capture, textless)
+            capture_id = log_fetch(outcome, body=kept_body)
             failures = state.failures + 1
             page["failures"] = failures
             if failures >= unreachable_after and state.status in ("live", "pending"):
@@ -346,6 +345,21 @@ class Recorder:
                                  from_version_id=previous.id, to_version_id=version.id)
         archive.update_page(state.id, **page)
 
+    def _failed_fetch(self, capture: Capture, textless: bool) -> tuple[str, bytes | None]:
+        """The outcome and the body kept for a fetch that gives no version: ``refused`` (out
+        of the crawl scope: nothing fetched there), ``not_html`` (binary bytes, kept as
+        received), else ``error`` (with a page where no notice text was found, the error says
+        so: a failed extraction; the previous version stays current)."""
+        self.tally.failed += 1
+        if capture.refused:
+            return "refused", None
+        if capture.not_html:
+            capture.error = capture.error or f"not an HTML page: {capture.not_html}"
+            return "not_html", capture.body or None
+        if textless and not capture.error:
+            capture.error = "no notice text found on the page"
+        return "error", capture.body or None
+
     def _removal_note(self, capture: Capture, state: PageState, article: Article | None,
                       not_found: bool) -> str | None:
         """Why this answer says the notice is gone, or None when it does not."""
@@ -373,9 +387,9 @@ class Recorder:
         notice differs from the current version is kept with outcome ``mirror_differs``.
         """
         blocked = capture.status >= 400 and capture.status not in REMOVED_STATUSES
-        if capture.error or capture.status == 0 or blocked:
-            self.tally.failed += 1
-            log_fetch("error", body=capture.body or None)
+        if capture.error or capture.status == 0 or blocked or capture.not_html:
+            outcome, kept_body = self._failed_fetch(capture, False)
+            log_fetch(outcome, body=kept_body)
             return
         if self._removal_note(capture, state, article, not_found) is not None:
             log_fetch("removed", body=capture.body or None)

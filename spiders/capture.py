@@ -47,6 +47,11 @@ class Capture:
     # ("cap": the column's list page limit; "no unknown notice": an incremental walk stops
     # here), or None when every list page it links to was requested (or already had been).
     pagination_stopped: str | None = None
+    # The body is plainly not an HTML page (spiders.sniff): what it looks like, e.g. "PDF".
+    not_html: str | None = None
+    # The fetch (or one of its redirects) was out of the site's crawl scope (spiders.scope):
+    # nothing was fetched from there; ``error`` says why.
+    refused: bool = False
 
     @property
     def content_type(self) -> str | None:

@@ -135,9 +135,25 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if _mostly_utf8(body):
         return body.decode("utf-8", errors="replace"), "utf-8"
     guessed = _charset_normalizer_guess(body)
-    if guessed:
+    if guessed and _multibyte(guessed):
         return body.decode(guessed, errors="replace"), guessed
+    # A single-byte guess (cp1256, ptcp154, koi8-r...) turns every Chinese character into two
+    # letters of another script; the likeliest Chinese reading, with a replacement character
+    # for each broken sequence, keeps the text. (Only a declared western label keeps cp1252.)
+    chinese = [name for name in dict.fromkeys(candidates) if _multibyte(name)]
+    if chinese and "cp1252" not in declared:
+        name = min(chinese, key=lambda n: body.decode(n, errors="replace").count("\ufffd"))
+        return body.decode(name, errors="replace"), name
     return best_text, best_name
+
+
+def _multibyte(codec: str) -> bool:
+    """Is ``codec`` one in which Chinese text can be written (not a single-byte code page)?"""
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return False
+    return name.startswith(("utf", "gb", "big5", "cp950", "cp936", "hz", "euc", "iso2022", "shift_jis", "cp932"))
 
 
 # GB and Big5 share their byte ranges: Big5 bytes nearly always "decode" as GB18030 and

@@ -42,6 +42,9 @@ class CrawlPlan:
     download_delay: float = 1.0
     concurrency_per_domain: int = 2
     obey_robots: bool = True
+    # Loopback/private/reserved addresses may be fetched: all of them (True), or only at the
+    # hosts of the start URLs (False; see spiders.scope).
+    allow_private: bool = False
     user_agent: str = ""
     timeout: float = 30.0
     retries: int = 2

@@ -26,6 +26,8 @@ from spiders.links import (
     scripted_pager_urls,
 )
 from spiders.plan import CrawlPlan, KnownNotice
+from spiders.scope import OutOfScope, SiteScope
+from spiders.sniff import sniff_not_html
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
 # 3xx stay with the redirect middleware, so a redirect's final page arrives with redirect_urls.
@@ -43,6 +45,9 @@ PROBE_PRIORITY = 10
 # Why a listing's further pages were not requested (see Capture.pagination_stopped).
 STOPPED_AT_CAP = "cap"
 STOPPED_NOTHING_NEW = "no unknown notice"
+STOPPED_REPEATING = "no notice not on an earlier page"
+# An answer 200 with no content is no page (a crashed backend, a full disk on the server).
+EMPTY_BODY_ERROR = "empty body: HTTP 200 with no content"
 
 
 def now_iso() -> str:
@@ -68,6 +73,9 @@ class PortalSpider(scrapy.Spider):
         self.plan = plan
         self.rules = LinkRules(plan.allowed_domains, plan.article_pattern, plan.list_pattern,
                                attachment_extensions=plan.attachment_extensions)
+        # Read by spiders.scope.ScopeMiddleware for every request and redirect hop.
+        self.scope = SiteScope(plan.allowed_domains, plan.start_urls, allow_private=plan.allow_private)
+        self.column_notices: dict[str, set[str]] = {}  # column -> notices listed on its pages so far
         self.listing_pages_seen: dict[str, int] = {}  # column (start URL) -> list pages requested
         self.articles_requested = 0
         self._requested: set[str] = set()
@@ -158,7 +166,15 @@ class PortalSpider(scrapy.Spider):
         # Each notice by its primary address: a mirror listing shows the same notices.
         primary = {url: primary_address(url, self.plan.mirrors) or url for url in notices}
         stopped = None
-        if pages and not self.plan.full_walk and not any(primary[url] not in self._archived for url in notices):
+        # A pagination trap (index_N+1 for ever, every page the same list) or a CMS answering
+        # any page number with its last page: a page that lists nothing new for this column
+        # ends the walk.
+        seen_in_column = self.column_notices.setdefault(column, set())
+        repeating = not any(primary[url] not in seen_in_column for url in notices)
+        seen_in_column.update(primary.values())
+        if pages and repeating and self.listing_pages_seen.get(column, 0) > 1:
+            pages, stopped = [], STOPPED_REPEATING
+        elif pages and not self.plan.full_walk and not any(primary[url] not in self._archived for url in notices):
             pages, stopped = [], STOPPED_NOTHING_NEW
         elif pages and not self.plan.full_walk:
             pages = [next_page or pages[0]]  # page by page: the next one decides whether to go on
@@ -195,12 +211,19 @@ class PortalSpider(scrapy.Spider):
     def parse_notice(self, response: Response) -> Iterator[Capture]:
         redirects = tuple(response.meta.get("redirect_urls", ()))
         requested = redirects[0] if redirects else response.url
+        body = b"" if response.status == 304 else response.body
+        error = not_html = None
+        if response.status == 200:
+            if not body.strip():
+                error = EMPTY_BODY_ERROR
+            else:
+                not_html = sniff_not_html(body)
         yield Capture(
             site=self.plan.site, url=requested, final_url=response.url, status=response.status,
             fetched_at=now_iso(), headers=kept_headers(response),
-            body=b"" if response.status == 304 else response.body, redirect_urls=redirects,
+            body=body, redirect_urls=redirects,
             listed_in=response.meta.get("listed_in"), mirror_of=response.meta.get("mirror_of"), kind="article",
-            not_modified=response.status == 304,
+            not_modified=response.status == 304, error=error, not_html=not_html,
         )
 
     def parse_probe(self, response: Response) -> Iterator[Capture]:
@@ -216,13 +239,18 @@ class PortalSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "article")
+        # A redirect hop that failed (or was refused) is a failure of the URL first requested.
+        redirects = tuple(request.meta.get("redirect_urls", ()))
+        refused = failure.check(OutOfScope) is not None
         # A probe that fails (or that robots.txt forbids) only means no new fingerprint: not worth a line.
         log = self.logger.debug if kind == "probe" else self.logger.warning
-        log("fetch failed: %s: %s", request.url, failure.getErrorMessage())
+        log("fetch failed: %s: %s", redirects[0] if redirects else request.url, failure.getErrorMessage())
+        error = failure.getErrorMessage() if refused else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if refused and redirects:
+            error = f"redirect to {request.url} {error}"
         yield Capture(
-            site=self.plan.site, url=request.url, final_url=request.url,
+            site=self.plan.site, url=redirects[0] if redirects else request.url, final_url=request.url,
             status=response.status if response is not None else 0, fetched_at=now_iso(),
             kind=kind, listed_in=request.meta.get("listed_in"), mirror_of=request.meta.get("mirror_of"),
-            column=request.meta.get("column"),
-            error=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+            column=request.meta.get("column"), redirect_urls=redirects, error=error[:500], refused=refused,
         )

@@ -28,6 +28,8 @@ DEPTH_PRIORITY = 0
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
+# Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by a redirect.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 # Conditional GETs carry their own validators; Scrapy's HTTP cache is not wanted.
 HTTPCACHE_ENABLED = False
 
@@ -35,6 +37,8 @@ HTTPCACHE_ENABLED = False
 # and every response's middleware chain. (Robots, timeouts, retries, redirects, compression,
 # proxies, the user agent and Referer stay.) Off-site links are filtered by spiders.links.
 DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100): a refused host is never contacted at all (see spiders.scope).
+    "spiders.scope.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,

@@ -41,12 +41,44 @@ def parse_document(html: str) -> lxml.html.HtmlElement | None:
     html = html.replace("\x00", "")
     if not html.strip():
         return None
+    root, too_deep = _parse(html)
+    for flatten in (_flatten_containers, _flatten_all):
+        if not too_deep:
+            break
+        # libxml2 stops reading at 256 levels of nesting (2048 with huge_tree) and drops the
+        # rest of the page, body included; without the nesting the text is all there.
+        root, too_deep = _parse(flatten(html))
+    return root
+
+
+# Elements whose tags are dropped when a page nests too deep for libxml2: containers first
+# (block ones become a line break, inline ones nothing); if that is not enough, every tag
+# but those that carry the document's outline.
+_BLOCK_CONTAINERS = re.compile(
+    r"</?(?:div|section|article|center|blockquote|table|tbody|thead|tfoot|tr|td|th|ul|ol|li|dl|dd|dt|form"
+    r"|fieldset|main|aside|header|footer|nav)\b[^>]*>", re.IGNORECASE)
+_INLINE_CONTAINERS = re.compile(r"</?(?:span|font|b|i|u|em|strong|small|big|sub|sup|label)\b[^>]*>", re.IGNORECASE)
+_ALL_BUT_OUTLINE = re.compile(r"</?(?!(?:html|head|title|meta|body|p|br|h[1-6]|a)\b)[a-zA-Z][^>]*>")
+
+
+def _flatten_containers(html: str) -> str:
+    return _INLINE_CONTAINERS.sub("", _BLOCK_CONTAINERS.sub("<br>", html))
+
+
+def _flatten_all(html: str) -> str:
+    return _ALL_BUT_OUTLINE.sub("<br>", html)
+
+
+def _parse(html: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """The parsed page, and whether libxml2 gave up on its nesting depth."""
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
     try:
         root = lxml.html.document_fromstring(html, parser=parser)
     except (etree.ParserError, ValueError):
-        return None
-    return root
+        return None, False
+    too_deep = any(error.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT or "Excessive depth" in error.message
+                   for error in parser.error_log if error.level == etree.ErrorLevels.FATAL)
+    return root, too_deep
 
 
 def drop_invisible(root: lxml.html.HtmlElement) -> None:
