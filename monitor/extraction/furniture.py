@@ -138,9 +138,10 @@ def _folding_table() -> dict[int, int]:
     return {**simplified_table(), **_HALF_WIDTH}
 
 
-# Every check of a line folds it again (widgets, labels, info lines, titles): a bounded cache
-# makes that one translation per distinct line.
-@lru_cache(maxsize=1 << 16)
+# Every check of a line folds it again (widgets, labels, info lines, titles): a small cache
+# makes that one translation per distinct line of a page (a page has a few hundred lines; a
+# larger cache only holds other pages' lines in each extraction worker's memory).
+@lru_cache(maxsize=4096)
 def folded(line: str) -> str:
     """The line as the patterns read it: Simplified, half-width, same length and offsets.
 
@@ -151,7 +152,7 @@ def folded(line: str) -> str:
     return line.translate(_folding_table())
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=2048)
 def title_key(text: str) -> str:
     """A headline as compared with headings and page lines: NFKC, one script, no pinyin
     annotations, no white space (an h1 in ２０２４ or with 國(guó)務院 is the same headline)."""
