@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from storage.warc import DEFAULT_MAX_SIZE as DEFAULT_WARC_MAX_SIZE
+
 DEFAULT_ARCHIVE = Path("portalwatch.db")
 DEFAULT_USER_AGENT = "portalwatch/0.1 (archival crawler; +https://pypi.org/project/portalwatch/)"
 
@@ -42,14 +44,19 @@ SITE_DEFAULTS: dict[str, object] = {
     "mass_change_min": 5,  # ... when at least this many were edited
     "not_found_probe": True,  # learn the site's own not-found page once per round
     "mirrors": [],  # Traditional (繁體) mirrors: [{ prefix = mirror URL prefix, of = primary URL prefix }]
+    "warc": True,  # also write every fetch to WARC files next to the archive (storage.warc)
 }
 
 # Keys that may also be set at the top level of the file, as the default of every site.
-GLOBAL_SITE_KEYS = ("mass_change_share", "mass_change_min")
+GLOBAL_SITE_KEYS = ("mass_change_share", "mass_change_min", "warc")
 
 SCHEDULE_DEFAULTS = {"every": "1h", "cron": None, "jitter": "0s"}
 RECHECK_DEFAULTS = {"recent_days": 30, "older_every": 6, "unreachable_after": 3}
-TOP_LEVEL_KEYS = {"archive", "site", "alerts", "feed", "changelog", "user_agent", *GLOBAL_SITE_KEYS}
+TOP_LEVEL_KEYS = {"archive", "site", "alerts", "feed", "changelog", "user_agent", "warc_max_size",
+                  *GLOBAL_SITE_KEYS}
+# A WARC file is closed and the next one started once it is this large (bytes, or "500MB", "1GB").
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+_UNIT_BYTES = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, None: 1}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -132,6 +139,7 @@ class SiteConfig:
     mass_change_min: int = 5
     not_found_probe: bool = True
     mirrors: tuple[Mirror, ...] = ()
+    warc: bool = True
 
     @property
     def list_pages_per_column(self) -> int:
@@ -148,6 +156,7 @@ class Config:
     alerts: tuple[str, ...] = ()
     feed_path: Path | None = None
     changelog_path: Path | None = None
+    warc_max_size: int = DEFAULT_WARC_MAX_SIZE
 
     def site(self, name: str) -> SiteConfig:
         for site in self.sites:
@@ -233,6 +242,7 @@ def parse_config(raw: dict, *, path: Path | None = None, archive: str | Path | N
     return Config(
         path=path, archive=archive_path, sites=tuple(sites), alerts=tuple(global_alerts),
         feed_path=local_path("feed"), changelog_path=local_path("changelog"),
+        warc_max_size=_parse_size(raw.get("warc_max_size", DEFAULT_WARC_MAX_SIZE), file=path, key="warc_max_size"),
     )
 
 
@@ -330,6 +340,9 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
     allow_private = raw.get("allow_private", False)
     if not isinstance(allow_private, bool):
         raise fail("allow_private", f"expected true or false, got {allow_private!r}")
+    warc = raw.get("warc", True)
+    if not isinstance(warc, bool):
+        raise fail("warc", f"expected true or false, got {warc!r}")
     probe = raw.get("not_found_probe", True)
     if not isinstance(probe, bool):
         raise fail("not_found_probe", f"expected true or false, got {probe!r}")
@@ -363,7 +376,22 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         mass_change_min=number("mass_change_min", minimum=1, integer=True),
         not_found_probe=probe,
         mirrors=mirrors,
+        warc=warc,
     )
+
+
+def _parse_size(value: object, *, file: Path | None, key: str) -> int:
+    """A file size: a number of bytes, or "500MB", "1GB" (decimal units)."""
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif match:
+        size = int(float(match.group(1)) * _UNIT_BYTES[match.group(2).upper() if match.group(2) else None])
+    else:
+        raise ConfigError(f"expected a size like 1000000000, \"500MB\" or \"1GB\", got {value!r}", file=file, key=key)
+    if size < 1:
+        raise ConfigError(f"a size must be at least 1 byte, got {value!r}", file=file, key=key)
+    return size
 
 
 def _parse_mirrors(raw: object, fail) -> tuple[Mirror, ...]:

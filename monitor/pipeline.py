@@ -31,3 +31,7 @@ class ArchivePipeline:
         # Keep the raw bytes out of Scrapy's memory once stored.
         item.body = b""
         return item
+
+    def close_spider(self) -> None:
+        """A site's crawl ended: its WARC records so far are flushed and indexed (index.cdxj)."""
+        self.recorder.warc.flush()

@@ -28,6 +28,7 @@ from monitor.removal import (
     shrunk_to_message,
     soft_404_marker,
 )
+from monitor.warc_capture import WarcCaptures
 from spiders.capture import Capture
 from storage.archive import Archive
 from storage.records import PageState, StoredVersion, VersionContent
@@ -138,6 +139,7 @@ class Recorder:
         self.pool = pool
         self.tally = tally or RoundTally()
         self._sites = {site.name: site for site in config.sites}
+        self.warc = WarcCaptures(archive, config)  # every fetch also goes to the WARC files
         # A site's first round is its baseline: its notices are "new" to the archive, not news.
         self._first_round = {site.name for site in config.sites if archive.rounds_done(site.name) == 0}
         # Each site's not-found page as last learnt (replaced when this round's probe answers).
@@ -152,6 +154,7 @@ class Recorder:
     async def record(self, capture: Capture) -> None:
         """Store one capture; never raises for a bad page (it is logged and kept as an error)."""
         try:
+            self.warc.write(capture, self.site(capture.site))
             if capture.kind == "listing":
                 self._record_listing(capture)
             elif capture.kind == "probe":
@@ -161,6 +164,8 @@ class Recorder:
         except Exception:
             log.exception("could not store capture of %s", capture.url)
             self.tally.failed += 1
+        finally:
+            self.warc.forget(capture)
 
     # -- listings --------------------------------------------------------------------------
 
@@ -253,6 +258,7 @@ class Recorder:
                 body=body, body_sha256=sha, headers={} if capture.not_modified else capture.headers,
                 final_url=capture.final_url if capture.final_url != state.url else None,
                 error=capture.error, address=capture.url if capture.url != state.url else None,
+                warc=self.warc.pointer(capture),
             )
 
         if capture.mirror_of is not None and state.current_version_id is not None:

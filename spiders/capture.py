@@ -18,6 +18,27 @@ KEPT_HEADERS = (
 
 
 @dataclass(slots=True)
+class HttpExchange:
+    """One HTTP request and the answer to it, as they went over the wire, for the WARC files.
+
+    ``payload`` is the response body exactly as received: content-encoding as the server sent
+    it (gzip stays gzip), transfer chunking removed. Headers keep the server's order and every
+    value. One capture holds several when redirects or retries came first (the last one is the
+    answer the capture describes).
+    """
+
+    url: str
+    method: str
+    request_headers: tuple[tuple[str, str], ...]
+    protocol: str  # "HTTP/1.1"
+    status: int
+    response_headers: tuple[tuple[str, str], ...]
+    payload: bytes
+    ip_address: str | None = None
+    request_body: bytes = b""
+
+
+@dataclass(slots=True)
 class Capture:
     """One fetch of one URL, as received.
 
@@ -47,6 +68,9 @@ class Capture:
     # ("cap": the column's list page limit; "no unknown notice": an incremental walk stops
     # here), or None when every list page it links to was requested (or already had been).
     pagination_stopped: str | None = None
+    # Every HTTP exchange behind this capture, raw (see HttpExchange); empty when nothing was
+    # received. Filled by spiders.rawbody, written to WARC and dropped by the recorder.
+    exchanges: tuple[HttpExchange, ...] = ()
     # The body is plainly not an HTML page (spiders.sniff): what it looks like, e.g. "PDF".
     not_html: str | None = None
     # The fetch (or one of its redirects) was out of the site's crawl scope (spiders.scope):

@@ -44,10 +44,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    # Closest to the download handler: sees each response as received, before decompression,
+    # redirects and retries replace it (the WARC files keep the exact bytes; spiders.rawbody).
+    "spiders.rawbody.RawExchangeMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "spiders.rawbody.AttachExchanges": 950,
 }
 EXTENSIONS = {
     "scrapy.extensions.feedexport.FeedExporter": None,

@@ -31,6 +31,15 @@ from storage.records import (
 )
 from storage.schema import SCHEMA_VERSION, migrate
 from storage.search import index_version
+from storage.warc import (
+    RevisitOf,
+    WarcError,
+    WarcPointer,
+    WarcRecord,
+    read_record,
+    warc_date,
+    warc_directory,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -196,17 +205,29 @@ class Archive:
         final_url: str | None = None,
         error: str | None = None,
         address: str | None = None,
+        warc: WarcPointer | None = None,
     ) -> int:
         """Log one fetch. ``body`` is stored (once per SHA-256) unless only its hash is given.
-        ``address``: the URL fetched when it is not the page's own (a mirror address)."""
+        ``address``: the URL fetched when it is not the page's own (a mirror address).
+        ``warc``: where the fetch's record is in the WARC files, when it was written there."""
         if body is not None:
             body_sha256 = self.store_blob(body)
-        cur = self.conn.execute(
-            "INSERT INTO captures (page_id, fetched_at, status, outcome, body_sha256, header_set_id,"
-            " final_url, error, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (page_id, fetched_at, status, outcome, body_sha256, self._header_set_id(headers or {}),
-             final_url, error, address),
-        )
+        if warc is None:
+            cur = self.conn.execute(
+                "INSERT INTO captures (page_id, fetched_at, status, outcome, body_sha256, header_set_id,"
+                " final_url, error, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (page_id, fetched_at, status, outcome, body_sha256, self._header_set_id(headers or {}),
+                 final_url, error, address),
+            )
+        else:
+            cur = self.conn.execute(
+                "INSERT INTO captures (page_id, fetched_at, status, outcome, body_sha256, header_set_id,"
+                " final_url, error, address, warc_record_id, warc_file, warc_offset, warc_length,"
+                " warc_payload_digest, warc_refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (page_id, fetched_at, status, outcome, body_sha256, self._header_set_id(headers or {}),
+                 final_url, error, address, warc.record_id, warc.file, warc.offset, warc.length,
+                 warc.payload_digest, warc.refers_to),
+            )
         return cur.lastrowid
 
     def last_body_at(self, page_id: int, address: str) -> str | None:
@@ -409,6 +430,12 @@ class Archive:
             "SELECT compression, content FROM blobs WHERE sha256 = ?", (sha256,)
         ).fetchone()
         if row is None:
+            # Not kept in the archive file: read it from the WARC files, if a capture has it there.
+            found = self.conn.execute(
+                "SELECT id FROM captures WHERE body_sha256 = ? AND warc_record_id IS NOT NULL"
+                " ORDER BY warc_refers_to IS NOT NULL, id LIMIT 1", (sha256,)).fetchone()
+            if found is not None:
+                return self.warc_body(found[0])
             raise ArchiveError(f"no stored body with SHA-256 {sha256}")
         compression, content = row
         return zlib.decompress(content) if compression == "zlib" else bytes(content)
@@ -557,3 +584,67 @@ class Archive:
             table: self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("sites", "pages", "captures", "versions", "changes", "blobs")
         }
+
+    # -- WARC pointers (storage.warc) -------------------------------------------------------
+
+    @property
+    def warc_dir(self) -> Path:
+        """The archive's WARC directory: ``<archive stem>.warc/`` next to the archive file."""
+        return warc_directory(self.path)
+
+    def warc_path(self, file: str) -> Path:
+        """A capture row's ``warc_file`` as a path (names are relative to :attr:`warc_dir`)."""
+        path = Path(file)
+        return path if path.is_absolute() else self.warc_dir / path
+
+    def last_warc_response(self, page_url: str, address: str | None) -> RevisitOf | None:
+        """The latest response record written for the page at ``page_url`` fetched at
+        ``address`` (None: the page URL itself): what an unchanged fetch is a revisit of."""
+        row = self.conn.execute(
+            "SELECT captures.warc_record_id, COALESCE(captures.final_url, captures.address, pages.url),"
+            " captures.fetched_at, captures.warc_payload_digest FROM captures"
+            " JOIN pages ON pages.id = captures.page_id WHERE pages.url = ? AND captures.address IS ?"
+            " AND captures.warc_record_id IS NOT NULL AND captures.warc_refers_to IS NULL"
+            " ORDER BY captures.id DESC LIMIT 1", (page_url, address),
+        ).fetchone()
+        if row is None:
+            return None
+        return RevisitOf(record_id=row[0], target_uri=row[1], date=warc_date(row[2]), payload_digest=row[3])
+
+    def warc_pointer(self, capture_id: int) -> WarcPointer | None:
+        """Where a capture's record is in the WARC files (None: not written there)."""
+        row = self.conn.execute(
+            "SELECT warc_file, warc_offset, warc_length, warc_record_id, warc_payload_digest, warc_refers_to"
+            " FROM captures WHERE id = ?", (capture_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return WarcPointer(file=row[0], offset=row[1], length=row[2] or 0, record_id=row[3],
+                           payload_digest=row[4], refers_to=row[5])
+
+    def warc_record(self, capture_id: int) -> WarcRecord:
+        """The WARC record holding a capture's answer, a revisit resolved to the response it
+        refers to (found by record id among the page's captures)."""
+        pointer = self.warc_pointer(capture_id)
+        if pointer is None:
+            raise ArchiveError(f"capture {capture_id} has no WARC record")
+        if pointer.refers_to is not None:
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE page_id = (SELECT page_id FROM captures WHERE id = ?)"
+                " AND warc_record_id = ?", (capture_id, pointer.refers_to)).fetchone()
+            if row is None:
+                raise ArchiveError(f"capture {capture_id} is a revisit of {pointer.refers_to}, which the"
+                                   " archive does not point to")
+            return self.warc_record(row[0])
+        try:
+            record = read_record(self.warc_path(pointer.file), pointer.offset)
+        except WarcError as exc:
+            raise ArchiveError(str(exc)) from exc
+        if record.record_id != pointer.record_id:
+            raise ArchiveError(f"{pointer.file} holds {record.record_id} at offset {pointer.offset},"
+                               f" not {pointer.record_id}")
+        return record
+
+    def warc_body(self, capture_id: int) -> bytes:
+        """A capture's body read from the WARC files alone, decoded as a crawl decodes it
+        (transfer chunking and content-encoding removed)."""
+        return self.warc_record(capture_id).body

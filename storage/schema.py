@@ -161,8 +161,22 @@ MIRROR_ADDRESSES = """
 ALTER TABLE captures ADD COLUMN address TEXT
 """
 
+# WARC files (storage.warc): where each capture's record is. ``warc_record_id`` (reserved
+# since the first schema) is its WARC-Record-ID; ``warc_file`` a file name in the archive's
+# WARC directory (or an absolute path, for an imported file), ``warc_offset``/``warc_length``
+# its gzip member. ``warc_payload_digest`` is set for a response record (the digest a later
+# identical fetch is compared with); ``warc_refers_to`` for a revisit record: the record id of
+# the response it stands for.
+WARC_POINTERS = """
+ALTER TABLE captures ADD COLUMN warc_file TEXT;
+ALTER TABLE captures ADD COLUMN warc_offset INTEGER;
+ALTER TABLE captures ADD COLUMN warc_length INTEGER;
+ALTER TABLE captures ADD COLUMN warc_payload_digest TEXT;
+ALTER TABLE captures ADD COLUMN warc_refers_to TEXT
+"""
+
 # Each entry is SQL run in one transaction; append, never edit.
-MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES]
+MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES, WARC_POINTERS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
