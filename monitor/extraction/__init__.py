@@ -11,7 +11,7 @@ from monitor.article import Article
 from monitor.extraction.attachments import drop_attachment_lines, drop_attachment_lists, find_attachments
 from monitor.extraction.body import choose_body, link_texts_of
 from monitor.extraction.dom import ELEMENT_END, drop_invisible, node_text, parse_document, tidy_lines
-from monitor.extraction.furniture import title_key
+from monitor.extraction.furniture import forget_lines, title_key
 from monitor.extraction.metadata import extract_metadata, pick_title, read_meta
 from monitor.removal import gone_message_on_page
 from spiders.encoding import decode_html
@@ -26,6 +26,8 @@ def extract_article(html: bytes | str, url: str | None = None, *, content_type: 
         return _extract(html, url, content_type, content_selector)
     except Exception as exc:  # noqa: BLE001 - a bug or a pathological page must not stop a crawl
         return Article(url=url, explanation=f"extraction failed: {type(exc).__name__}: {exc}")
+    finally:
+        forget_lines()  # the line caches serve one page; keep no other page's text in memory
 
 
 def _extract(html: bytes | str, url: str | None, content_type: str | None,

@@ -138,9 +138,9 @@ def _folding_table() -> dict[int, int]:
     return {**simplified_table(), **_HALF_WIDTH}
 
 
-# Every check of a line folds it again (widgets, labels, info lines, titles): a small cache
-# makes that one translation per distinct line of a page (a page has a few hundred lines; a
-# larger cache only holds other pages' lines in each extraction worker's memory).
+# Every check of a line folds it again (widgets, labels, info lines, titles): a cache makes
+# that one translation per distinct line. extract_article empties it after each page
+# (forget_lines), so a worker never holds other pages' text.
 @lru_cache(maxsize=4096)
 def folded(line: str) -> str:
     """The line as the patterns read it: Simplified, half-width, same length and offsets.
@@ -157,6 +157,12 @@ def title_key(text: str) -> str:
     """A headline as compared with headings and page lines: NFKC, one script, no pinyin
     annotations, no white space (an h1 in ２０２４ or with 國(guó)務院 is the same headline)."""
     return re.sub(rf"[\s{ANNOTATION_FILL}]+", "", script_folded(unicodedata.normalize("NFKC", text)))
+
+
+def forget_lines() -> None:
+    """Empty the per-line caches (called once a page is extracted)."""
+    folded.cache_clear()
+    title_key.cache_clear()
 
 
 def strip_widgets(line: str) -> str:
