@@ -23,12 +23,15 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from monitor.config import Config, SiteConfig
+from monitor.stopping import die_with_parent
 from monitor.vocabulary import ATTACHMENT_EXTENSIONS
 from spiders.plan import CrawlPlan, KnownNotice
 from storage.archive import Archive
 from storage.records import PageState
 
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# A round whose command died (kill -9) finishes the items in hand for at most this long.
+ORPHAN_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -154,6 +157,10 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     from scrapy.utils.reactor import install_reactor
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it sends SIGTERM
+    # The parent is the fork server, which exits with the command: then this round stops as if
+    # asked (SIGTERM), and is cut short after ORPHAN_GRACE_SECONDS (see stop below).
+    parent = os.getppid()
+    die_with_parent(signal.SIGTERM)
     # A failed fetch or listing is worth one line on stderr (the spider and the recorder say
     # which URL and why); Scrapy's and Twisted's own tracebacks for the same failure are not.
     import logging
@@ -184,6 +191,10 @@ def _child_main(config: Config, names: list[str], workers: int | None, fast: boo
     state = {"interrupted": False}
 
     def stop(*_: object) -> None:
+        if os.getppid() != parent:  # orphaned: nobody waits for this round's report
+            reactor.callFromThread(reactor.callLater, ORPHAN_GRACE_SECONDS, os._exit, 1)
+        if state["interrupted"]:
+            return
         state["interrupted"] = True
         reactor.callFromThread(lambda: asyncio.ensure_future(runner.stop()))
 
@@ -272,6 +283,9 @@ class RoundRunner:
 
     def __init__(self) -> None:
         self.child: multiprocessing.Process | None = None
+        self.interrupted = False
+        self.killed = False
+        self.last_progress: Progress | None = None
 
     def run(self, config: Config, sites: list[str], *, workers: int | None = None, fast: bool = False,
             recheck: str = "due", on_progress: Callable[[Progress], None] | None = None) -> RoundReport:
@@ -291,19 +305,35 @@ class RoundRunner:
                     if not self.child.is_alive():
                         break
                     continue
-                if kind == "progress" and on_progress:
-                    on_progress(payload)
+                if kind == "progress":
+                    self.last_progress = payload
+                    if on_progress:
+                        on_progress(payload)
                 elif kind == "done":
                     report = payload
         finally:
             self.child.join()
-        if report is None:
+        if report is None and self.killed:
+            # Stopped at once: what the last progress message counted is all that is known.
+            p = self.last_progress or Progress(0, 0, 0, 0, 0, 0.0)
+            report = RoundReport(sites=sites, fetched=p.fetched, listings=p.listings, extracted=p.extracted,
+                                 unchanged=p.unchanged, failed=p.failed, seconds=p.elapsed, interrupted=True)
+        elif report is None:
             report = RoundReport(sites=sites, error=f"crawl process died (exit code {self.child.exitcode})")
+        report.interrupted = report.interrupted or self.interrupted
         return report
 
     def interrupt(self) -> None:
+        """Stop scheduling requests; the round finishes the items in hand and reports."""
+        self.interrupted = True
         if self.child is not None and self.child.is_alive():
             os.kill(self.child.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Stop the round at once (its extraction workers die with it; see die_with_parent)."""
+        self.interrupted = self.killed = True
+        if self.child is not None and self.child.is_alive():
+            os.kill(self.child.pid, signal.SIGKILL)
 
 
 def run_round(config: Config, sites: list[str], **kwargs) -> RoundReport:

@@ -10,16 +10,25 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from monitor.article import Article
 from monitor.extraction import extract_article
+from monitor.stopping import die_with_parent
 
 
 def default_workers() -> int:
     """One core stays with the crawl (Scrapy, decoding, SQLite); the others extract."""
     cores = os.cpu_count() or 1
     return 0 if cores == 1 else min(8, cores - 1)
+
+
+def _worker_start() -> None:
+    """Workers leave stopping to the round (which finishes the pages in hand) and die with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent(signal.SIGKILL)
 
 
 def _extract(body: bytes, url: str, content_type: str | None, selector: str | None) -> Article:
@@ -36,7 +45,8 @@ class ExtractionPool:
     def _pool(self) -> Executor:
         if self._executor is None:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+                                                 initializer=_worker_start)
         return self._executor
 
     def start(self) -> None:

@@ -4,12 +4,15 @@ Each site is one job: an interval (with jitter) or a cron expression from sites.
 ``max_instances=1`` means two runs of one site never overlap; ``coalesce`` folds runs missed
 while the machine slept into one. A round itself runs in a child process (see
 :mod:`monitor.crawl`), so the watcher survives any number of rounds. SIGINT/SIGTERM ask the
-running rounds to finish the item in hand, then the watcher exits 0.
+running rounds to finish the items in hand and publish them, then the watcher exits 130/143;
+a second signal kills the rounds and exits at once.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.config import Config, SiteConfig
 from monitor.crawl import RoundReport, RoundRunner
 from monitor.publish import publish_round
+from monitor.stopping import STOP_SIGNALS, exit_code
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ class Watcher:
         self.recheck = recheck
         self.on_round = on_round
         self.rounds_done = 0
+        self.signum: int | None = None  # the signal that stopped the watcher, if one did
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._runners: set[RoundRunner] = set()
@@ -83,12 +88,26 @@ class Watcher:
             for runner in self._runners:
                 runner.interrupt()
 
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        """First SIGINT/SIGTERM: :meth:`stop` (rounds finish and publish what they hold).
+        Second: kill the rounds and exit at once (SQLite keeps the archive consistent)."""
+        if self.signum is None:
+            self.signum = signum
+            self.stop()
+            return
+        with self._lock:
+            for runner in self._runners:
+                runner.kill()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exit_code(self.signum))
+
     def run(self) -> int:
         now = datetime.now(UTC)
         for site in self.sites:
             self.scheduler.add_job(self.run_site, trigger_for(site), args=[site.name], id=site.name,
                                    name=f"crawl {site.name}", next_run_time=now)
-        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
         self.scheduler.start()
         try:
             while not self.stopping.wait(0.2):

@@ -5,8 +5,9 @@ import click
 
 from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load
 from monitor.config import Config, ConfigError
-from monitor.crawl import RECHECK_CHOICES, RoundReport, run_round
+from monitor.crawl import RECHECK_CHOICES, RoundReport, RoundRunner
 from monitor.progress import ProgressLine
+from monitor.stopping import GracefulStop
 
 
 def round_options(f):
@@ -40,9 +41,28 @@ def describe_round(report: RoundReport) -> str:
     changes = ", ".join(f"{n} {kind}" for kind, n in sorted(report.changes.items())) or "no changes"
     if report.batch_ids:
         changes += f"; {len(report.batch_ids)} mass change(s), one alert each (see `portalwatch changes`)"
-    return (f"{', '.join(report.sites)}: {report.fetched} notices fetched, {report.listings} listing pages, "
+    line = (f"{', '.join(report.sites)}: {report.fetched} notices fetched, {report.listings} listing pages, "
             f"{report.extracted} extracted, {report.unchanged} unchanged, {report.failed} failed; {changes} "
             f"({report.seconds:.1f}s)")
+    return f"interrupted: {line}" if report.interrupted else line
+
+
+def every_fetch_failed(report: RoundReport) -> bool:
+    """Nothing the round asked for arrived (site down, network gone): the command fails."""
+    return report.failed > 0 and report.failed >= report.fetched + report.listings
+
+
+def round_exit(report: RoundReport, stop: GracefulStop) -> None:
+    """Exit as the round ended: 1 on an error or when every fetch failed, 128 + the signal
+    when it was interrupted, else normally."""
+    if report.error:
+        click.echo(report.error, err=True)
+        raise SystemExit(1)
+    if stop.stopped:
+        raise SystemExit(stop.exit_code)
+    if every_fetch_failed(report):
+        click.echo(f"every fetch of the round failed ({report.failed}); see the log above", err=True)
+        raise SystemExit(1)
 
 
 @cli.command()
@@ -56,17 +76,19 @@ def crawl(config_path, archive_path, site_name, recheck, workers, fast, as_json)
     extract each body and store captures and versions in the archive.
 
     Robots.txt is obeyed and download_delay respected unless the site config says otherwise.
+    Ctrl-C (or SIGTERM) stops asking for pages and stores those in hand, then exits 130 (143);
+    a second one stops at once. Exit code 1 when every fetch of the round failed.
     """
     config = load(config_path, archive_path)
-    progress = ProgressLine("crawling")
-    report = run_round(config, site_names(config, site_name), workers=workers, fast=fast, recheck=recheck,
-                       on_progress=progress)
-    progress.close()
-    if as_json:
-        emit_json(report_json(report, config))
-    else:
-        click.echo(describe_round(report))
-        click.echo(f"archive: {config.archive}")
-    if report.error:
-        click.echo(report.error, err=True)
-        raise SystemExit(1)
+    names = site_names(config, site_name)
+    runner = RoundRunner()
+    with GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
+        progress = ProgressLine("crawling")
+        report = runner.run(config, names, workers=workers, fast=fast, recheck=recheck, on_progress=progress)
+        progress.close()
+        if as_json:
+            emit_json(report_json(report, config))
+        else:
+            click.echo(describe_round(report))
+            click.echo(f"archive: {config.archive}")
+    round_exit(report, stop)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -18,7 +20,10 @@ from monitor.export import (
     write_parquet,
     write_txt,
 )
+from monitor.stopping import GracefulStop
 from storage.export_rows import ExportFilter, count_export_rows, export_rows
+
+T = TypeVar("T")
 
 
 class ExportProgress:
@@ -68,6 +73,9 @@ def date_bound(parse):
 def export(config_path, archive_path, fmt, site_name, since, until, latest, changed_only, output):
     """Write the archive's notices for analysis: one record per notice, or per version.
 
+    Ctrl-C (or SIGTERM) ends the export after the record in hand, with a complete file of the
+    records written so far, and exits 130 (143).
+
     Every record has url, site, title, published, source, editor, author, doc_number,
     index_number, issuer, attachments, first_seen, last_seen, status, version, captured_at
     and text (see docs/export.md). Streams: memory stays flat however big the archive.
@@ -83,9 +91,9 @@ def export(config_path, archive_path, fmt, site_name, since, until, latest, chan
     config = load(config_path, archive_path)
     selection = ExportFilter(site=site_name, since=since, until_before=until, all_versions=not latest,
                              changed_only=changed_only)
-    with open_archive(config) as archive:
+    with open_archive(config) as archive, GracefulStop() as stop:
         progress = ExportProgress(count_export_rows(archive, selection)) if sys.stderr.isatty() else None
-        rows = export_rows(archive, selection)
+        rows = until_stopped(export_rows(archive, selection), stop)
         try:
             if fmt == "txt":
                 written = write_txt(rows, Path(output), with_version=not latest, progress=progress)
@@ -105,5 +113,17 @@ def export(config_path, archive_path, fmt, site_name, since, until, latest, chan
             return
     if progress:
         progress.close(written)
+    if stop.stopped:
+        click.echo(f"interrupted: exported {written} records" + (f" to {output}" if output != "-" else ""), err=True)
+        raise SystemExit(stop.exit_code)
     if output != "-":
         click.echo(f"exported {written} records to {output}", err=True)
+
+
+def until_stopped(rows: Iterator[T], stop: GracefulStop) -> Iterator[T]:
+    """``rows`` until the first SIGINT/SIGTERM: the record in hand is written whole, the
+    output closed properly, and the export ends (a second signal ends it at once)."""
+    for row in rows:
+        if stop.stopped:
+            return
+        yield row

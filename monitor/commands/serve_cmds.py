@@ -8,6 +8,7 @@ import socket
 import click
 
 from monitor.cli import UsageError, archive_option, cli, config_option, load
+from monitor.stopping import GracefulStop
 
 LOCAL_HOST_NAMES = ("localhost",)
 
@@ -66,9 +67,16 @@ def serve(config_path, archive_path, host, port, public):
     listening = bind(host, port)
     bound_port = listening.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving {config.archive} read-only at http://{shown_host}:{bound_port}/ (Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning"))
-    server.run(sockets=[listening])
+    # uvicorn shuts down on the first SIGINT/SIGTERM (at once on the second), then re-raises
+    # the signal to the handler it found: ours, which records it for the exit code. A signal
+    # before uvicorn listens for them asks it to exit as soon as it starts.
+    with GracefulStop(on_stop=lambda: setattr(server, "should_exit", True)) as stop:
+        click.echo(f"Serving {config.archive} read-only at http://{shown_host}:{bound_port}/ (Ctrl-C to stop)")
+        server.run(sockets=[listening])
+    if stop.stopped:
+        click.echo("interrupted: stopped serving")
+        raise SystemExit(stop.exit_code)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -6,10 +6,11 @@ import logging
 import click
 
 from monitor.cli import archive_option, cli, config_option, emit_json, load
-from monitor.commands.crawl_cmds import describe_round, report_json, round_options, site_names
-from monitor.crawl import RoundReport, run_round
+from monitor.commands.crawl_cmds import describe_round, report_json, round_exit, round_options, site_names
+from monitor.crawl import RoundReport, RoundRunner
 from monitor.progress import ProgressLine
 from monitor.publish import publish_round
+from monitor.stopping import GracefulStop, exit_code
 
 
 @cli.command()
@@ -19,20 +20,23 @@ from monitor.publish import publish_round
 @click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
 def check(config_path, archive_path, site_name, recheck, workers, as_json):
     """Run one monitoring round now (what `watch` runs on schedule): crawl, detect changes,
-    send alerts, update the feed and change log. Then exit."""
+    send alerts, update the feed and change log. Then exit.
+
+    Ctrl-C (or SIGTERM) stops asking for pages, stores those in hand and publishes them, then
+    exits 130 (143); a second one stops at once. Exit code 1 when every fetch failed."""
     config = load(config_path, archive_path)
-    progress = ProgressLine("checking")
-    report = run_round(config, site_names(config, site_name), workers=workers, recheck=recheck,
-                       on_progress=progress)
-    progress.close()
-    publish_round(config, report)
-    if as_json:
-        emit_json(report_json(report, config))
-    else:
-        click.echo(describe_round(report))
-    if report.error:
-        click.echo(report.error, err=True)
-        raise SystemExit(1)
+    names = site_names(config, site_name)
+    runner = RoundRunner()
+    with GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
+        progress = ProgressLine("checking")
+        report = runner.run(config, names, workers=workers, recheck=recheck, on_progress=progress)
+        progress.close()
+        publish_round(config, report)  # an interrupted round publishes what it stored
+        if as_json:
+            emit_json(report_json(report, config))
+        else:
+            click.echo(describe_round(report))
+    round_exit(report, stop)
 
 
 @cli.command()
@@ -44,8 +48,9 @@ def check(config_path, archive_path, site_name, recheck, workers, as_json):
 def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
     """Re-crawl each site on its `schedule` (interval or cron, with jitter) and alert on changes.
 
-    Runs until SIGINT/SIGTERM: the round in progress finishes the notice in hand, the
-    archive is closed cleanly, and the exit code is 0. Each site's first round starts now.
+    Runs until SIGINT/SIGTERM: the rounds in progress finish the notices in hand and publish
+    them, the archive is closed cleanly, and the exit code is 130 (SIGINT) or 143 (SIGTERM); a
+    second signal stops at once. Each site's first round starts now.
     """
     from monitor.watch import Watcher
 
@@ -62,4 +67,7 @@ def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
         when = f"cron {s.cron!r}" if s.cron else f"every {s.every_seconds:g}s"
         click.echo(f"watching {site.name}: {when}" + (f", jitter {s.jitter_seconds:g}s" if s.jitter_seconds else ""))
     rounds = watcher.run()
+    if watcher.signum is not None:
+        click.echo(f"interrupted: stopped after {rounds} round(s)")
+        raise SystemExit(exit_code(watcher.signum))
     click.echo(f"stopped after {rounds} round(s)")
