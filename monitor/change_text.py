@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass, field
 
 from monitor.diff import FieldChange, TextDiff, diff_fields, diff_texts, render_html, summarize_diff
-from monitor.normalize import normalize_text
+from monitor.normalize import display_form
 from monitor.vocabulary import FIELD_NAMES, KIND_NAMES
 from storage.archive import Archive
 from storage.records import VERSION_FIELDS, StoredChange, StoredVersion
@@ -67,7 +67,7 @@ class ChangeText:
         """The start of a new notice's text (empty for other kinds)."""
         if self.change.kind != "new" or self.new is None:
             return ""
-        return _cut(" ".join(normalize_text(self.new.text).split("\n")), EXCERPT_CHARS)
+        return _cut(" ".join(display_form(self.new.text).split("\n")), EXCERPT_CHARS)
 
     def header_lines(self) -> list[str]:
         change = self.change
@@ -137,13 +137,13 @@ class ChangeText:
 
 
 def describe_change(archive: Archive, change: StoredChange) -> ChangeText:
-    """Load the change's versions and diff them (body in comparison form, fields as shown)."""
+    """Load the change's versions and diff them (body and fields as the portal shows them)."""
     old = archive.version_by_id(change.from_version_id) if change.from_version_id else None
     new = archive.version_by_id(change.to_version_id) if change.to_version_id else None
     text_diff = None
     field_changes: list[FieldChange] = []
     if old is not None and new is not None and old.id != new.id:
-        text_diff = diff_texts(normalize_text(old.text), normalize_text(new.text))
+        text_diff = diff_texts(display_form(old.text), display_form(new.text))
         shown = [name for name in change.fields if name != "text"]
         field_changes = [
             c for c in diff_fields(_display_fields(old), _display_fields(new)) if c.name in shown

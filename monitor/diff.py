@@ -7,8 +7,9 @@ resembles its counterpart gets a character-level diff, so a changed date, amount
 name stands out inside an otherwise equal sentence. Sentences with no counterpart show
 as whole-sentence inserts or deletes.
 
-Pass texts in comparison form (``monitor.normalize.normalize_text``) so white space and
-furniture do not show up as edits. The renderers live in ``monitor.diff_render`` and are
+Pass texts in display form (``monitor.normalize.display_form``): furniture and white space
+runs gone, characters as the portal wrote them (the comparison form folds script and width,
+which is for deciding, not for reading). The renderers live in ``monitor.diff_render`` and are
 importable from here too.
 """
 
