@@ -8,6 +8,7 @@ import click
 
 from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load, open_archive
 from monitor.export import parse_since
+from monitor.terminal import use_color
 from storage.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, rebuild_index, search
 
 # How a match is marked in a snippet, per output.
@@ -77,7 +78,7 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
     if not hits:
         click.echo("no notices match")
         return
-    marks = (ANSI_BOLD, ANSI_RESET) if sys.stdout.isatty() else PLAIN_MARKS
+    marks = (ANSI_BOLD, ANSI_RESET) if use_color(sys.stdout) else PLAIN_MARKS
     for n, hit in enumerate(hits, 1):
         click.echo(describe(n, hit, marks))
     click.echo(f"{len(hits)} notice{'' if len(hits) == 1 else 's'}" + (" (more with --limit)" if len(hits) == limit else ""))
