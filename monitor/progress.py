@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from monitor.crawl import Progress
+from monitor.terminal import counted
 
 
 class ProgressLine:
@@ -17,7 +18,8 @@ class ProgressLine:
             return
         rate = progress.fetched / progress.elapsed if progress.elapsed else 0.0
         self.stream.write(
-            f"\r{self.label}: {progress.fetched} notices fetched ({rate:.0f}/s), {progress.listings} listing pages,"
+            f"\r{self.label}: {counted(progress.fetched, 'notice')} fetched ({rate:.0f}/s),"
+            f" {counted(progress.listings, 'listing page')},"
             f" {progress.extracted} extracted, {progress.unchanged} unchanged, {progress.failed} failed   "
         )
         self.stream.flush()

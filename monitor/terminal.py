@@ -17,3 +17,8 @@ def use_color(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stream
         return False
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 listing page``, ``2 listing pages``."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"

@@ -5,7 +5,7 @@ import io
 import os
 import pty
 
-from monitor.terminal import use_color
+from monitor.terminal import counted, use_color
 
 
 def test_terminal_gets_colour_unless_no_color_is_set(monkeypatch):
@@ -24,3 +24,9 @@ def test_terminal_gets_colour_unless_no_color_is_set(monkeypatch):
 def test_pipe_or_file_gets_no_colour(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert not use_color(io.StringIO())
+
+
+def test_counts_agree_with_their_noun():
+    assert counted(1, "listing page") == "1 listing page"
+    assert counted(3, "listing page") == "3 listing pages"
+    assert counted(0, "notice") == "0 notices"
