@@ -436,6 +436,10 @@ def build_datasette(archive_path: str | Path, **settings: object) -> ArchiveData
         settings={"allow_download": False, **settings},
     )
     datasette.add_database(ReadOnlyDatabase(datasette, path=str(path)), name=DATABASE_NAME)
+    # Datasette adds an empty in-memory database when built without files; the archive is
+    # the only database a reader should see on the home page.
+    if "_memory" in datasette.databases:
+        datasette.remove_database("_memory")
     return datasette
 
 

@@ -417,3 +417,10 @@ def test_loopback_hosts_need_no_public_flag(host):
     from monitor.commands.serve_cmds import check_host
 
     check_host(host, public=False)
+
+
+def test_home_page_lists_only_the_archive(datasette):
+    page = get(datasette, "/")
+    assert page.status_code == 200
+    assert "_memory" not in page.text
+    assert "/archive" in page.text
