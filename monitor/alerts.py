@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import apprise
@@ -33,6 +34,8 @@ from monitor.batches import BatchText, describe_batch
 from monitor.change_text import ChangeText, describe_change
 from monitor.config import Config, ConfigError
 from storage.archive import Archive, ArchiveError
+from storage.holders import Holder
+from storage.records import Announcement, StoredChange
 
 log = logging.getLogger("portalwatch.alerts")
 
@@ -213,14 +216,23 @@ class _MaskSecrets(logging.Filter):
 
 
 class _Warnings(logging.Handler):
-    """Keeps Apprise's warnings of one send: the error text of a failed delivery."""
+    """Keeps Apprise's warnings of one send: the error text of a failed delivery. Records
+    kept only while this send holds :data:`_SENDING`: the ``apprise`` logger is shared by
+    every thread of a ``watch`` (and Apprise may log from its own worker threads), and one
+    site's failure text must never end up in another's delivery row."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.listening = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        if self.listening:
+            self.messages.append(record.getMessage())
+
+
+# One notification attempt at a time per process (the waits between attempts are outside it).
+_SENDING = threading.Lock()
 
 
 def send_alert(
@@ -257,11 +269,15 @@ def send_alert(
         for attempt in range(1, policy.attempts + 1):
             if attempt > 1:
                 time.sleep(policy.wait_before(attempt))
-            warnings.messages.clear()
-            try:
-                ok = bool(notifier.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
-            except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the round
-                ok, warnings.messages[:] = False, [f"{type(exc).__name__}: {exc}"]
+            with _SENDING:
+                warnings.messages.clear()
+                warnings.listening = True
+                try:
+                    ok = bool(notifier.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
+                except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the round
+                    ok, warnings.messages[:] = False, [f"{type(exc).__name__}: {exc}"]
+                finally:
+                    warnings.listening = False
             if ok:
                 return True, attempt, None
             error = mask.mask("; ".join(warnings.messages) or "the service did not accept the notification")
@@ -272,148 +288,132 @@ def send_alert(
             logger.removeFilter(mask)
 
 
-# -- the deliveries log ----------------------------------------------------------------------
+# -- the outbox: claimed announcements, sent and recorded --------------------------------------
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _record(archive: Archive, outcome: DeliveryOutcome) -> None:
-    with archive.transaction():
-        archive.conn.execute(
-            "INSERT INTO deliveries (change_id, target, attempted_at, attempts, ok, error)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (outcome.change_id, outcome.target, _now(), outcome.attempts, int(outcome.ok), outcome.error),
-        )
+# Across rounds, a target that keeps failing is tried again at the next round once, then after
+# 1, 2, 4 ... minutes, at most hourly: a webhook down for a day costs one try an hour, not one
+# per round and site.
+RETRY_FIRST_DELAY_SECONDS = 60.0
+RETRY_MAX_DELAY_SECONDS = 3600.0
 
 
-def _delivered_labels(archive: Archive, change_id: int) -> set[str]:
-    rows = archive.conn.execute(
-        "SELECT DISTINCT target FROM deliveries WHERE change_id = ? AND ok = 1", (change_id,)
-    )
-    return {row[0] for row in rows}
+def next_attempt_at(failed_runs: int, now: datetime | None = None) -> str | None:
+    """When a delivery that failed in ``failed_runs`` runs so far is tried again (None: next run)."""
+    if failed_runs <= 1:
+        return None
+    delay = min(RETRY_FIRST_DELAY_SECONDS * 2 ** (failed_runs - 2), RETRY_MAX_DELAY_SECONDS)
+    return ((now or datetime.now(UTC)) + timedelta(seconds=delay)).isoformat(timespec="seconds")
 
 
-def pending_deliveries(archive: Archive) -> list[tuple[int, str]]:
-    """(change_id, target label) pairs whose latest delivery failed, oldest change first."""
-    rows = archive.conn.execute(
-        "SELECT change_id, target FROM deliveries WHERE id IN"
-        " (SELECT MAX(id) FROM deliveries GROUP BY change_id, target) AND ok = 0"
-        " ORDER BY change_id, id"
-    )
-    return [(row[0], row[1]) for row in rows]
-
-
-def _send(
-    subject: str,
-    text: ChangeText | BatchText,
-    targets: list[AlertTarget],
-    report: DeliveryReport,
-    policy: RetryPolicy,
-    environ: Mapping[str, str] | None,
-    failing: dict[str, str],
-    record: Callable[[AlertTarget, bool, int, str | None], DeliveryOutcome],
-) -> None:
-    """Send one message (about ``subject``: "change #3", "batch #1") to ``targets`` and
-    record each outcome with ``record``.
-
-    ``failing`` maps the label of a target that already failed in this call to the subject it
-    failed on: such a target is not tried again now (a dead webhook would otherwise cost
-    every change its timeouts and backoff) but recorded as failed, so the next
-    :func:`retry_pending` sends it.
-    """
-    for target in targets:
-        if target.label in failing:
-            ok, attempts = False, 0
-            error = f"not tried: the target failed for {failing[target.label]} earlier in this run"
-        else:
-            ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
-            if not ok:
-                failing[target.label] = subject
-        report.outcomes.append(record(target, ok, attempts, error))
-        if ok:
-            log.info("alert for %s sent to %s", subject, target.label)
-        elif attempts:
-            log.warning("alert for %s to %s failed after %s attempt(s): %s; will retry next round",
-                        subject, target.label, attempts, error)
-        else:
-            log.info("alert for %s to %s deferred to the next round: %s", subject, target.label, error)
-
-
-def _deliver(
-    archive: Archive,
-    change_id: int,
-    targets: list[AlertTarget],
-    report: DeliveryReport,
-    policy: RetryPolicy,
-    environ: Mapping[str, str] | None,
-    failing: dict[str, str],
-) -> None:
-    """Send one change to ``targets`` and record each outcome in ``deliveries``. A change
-    that is part of a mass change is told by its batch's alert, never on its own."""
-    try:
-        change = archive.change(change_id)
-    except ArchiveError:
-        log.warning("change #%s is not in the archive; nothing to alert", change_id)
-        report.skipped += 1
-        return
-    if change.batch_id is not None:
-        report.skipped += 1
-        return
-    text = describe_change(archive, change)
-    if text.reextracted:
-        report.skipped += 1
-        return
-    done = _delivered_labels(archive, change_id)
-    targets = [t for t in targets if t.label not in done]
-    if not targets:
-        report.skipped += 1
-        return
-
-    def record(target: AlertTarget, ok: bool, attempts: int, error: str | None) -> DeliveryOutcome:
-        outcome = DeliveryOutcome(change_id, target.label, ok, attempts, error)
-        _record(archive, outcome)
-        return outcome
-
-    _send(f"change #{change_id}", text, targets, report, policy, environ, failing, record)
-
-
-def _deliver_batch(
-    archive: Archive,
-    batch_id: int,
-    targets: list[AlertTarget],
-    report: DeliveryReport,
-    policy: RetryPolicy,
-    environ: Mapping[str, str] | None,
-    failing: dict[str, str],
-) -> None:
-    """Send one site-level message for a mass change; record outcomes in ``batch_deliveries``."""
-    try:
-        batch = archive.batch(batch_id)
-    except ArchiveError:
-        log.warning("batch #%s is not in the archive; nothing to alert", batch_id)
-        report.skipped += 1
-        return
-    done = archive.batch_delivered_targets(batch_id)
-    targets = [t for t in targets if t.label not in done]
-    if not targets:
-        report.skipped += 1
-        return
-    text = describe_batch(archive, batch)
-
-    def record(target: AlertTarget, ok: bool, attempts: int, error: str | None) -> DeliveryOutcome:
-        outcome = DeliveryOutcome(None, target.label, ok, attempts, error, batch_id=batch_id)
-        with archive.transaction():
-            archive.add_batch_delivery(batch_id, target.label, attempted_at=_now(), attempts=attempts, ok=ok,
-                                       error=error)
-        return outcome
-
-    _send(f"batch #{batch_id}", text, targets, report, policy, environ, failing, record)
+def alert_labels(config: Config) -> list[str]:
+    """Every alert target's label, over the global targets and every site's."""
+    labels: dict[str, None] = {}
+    for site in [None, *(s.name for s in config.sites)]:
+        labels.update((t.label, None) for t in targets_for(config, site))
+    return list(labels)
 
 
 def _alerts_configured(config: Config) -> bool:
     return bool(config.alerts or any(site.alerts for site in config.sites))
+
+
+def _not_alerted(archive: Archive, change: StoredChange) -> str | None:
+    """Why a change gets no message of its own, or None: a member of a mass change (the
+    batch's alert tells it), a re-extraction, a "new" notice of a site's first crawl."""
+    from monitor.recorder import BASELINE_NOTE
+
+    if change.batch_id is not None:
+        return f"told by the alert of mass change B{change.batch_id}"
+    if change.kind == "new" and change.note == BASELINE_NOTE:
+        return "the first crawl of a site is its baseline"
+    if describe_change(archive, change).reextracted:
+        return "a re-extraction of stored captures"
+    return None
+
+
+def send_claimed(
+    archive: Archive,
+    config: Config,
+    holder: Holder,
+    claimed: Sequence[Announcement],
+    *,
+    report: DeliveryReport,
+    policy: RetryPolicy = RetryPolicy(),
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Send the alert announcements ``holder`` claimed, and record each outcome on its row
+    (and in the ``deliveries`` history).
+
+    A target that failed once in this call is not tried again now (a dead webhook would
+    otherwise cost every change its timeouts and backoff): its other announcements stay due
+    for the next run, marked "not tried".
+    """
+    failing: dict[str, str] = {}
+    for announcement in claimed:
+        now = _now()
+        is_batch = announcement.batch_id is not None
+        subject = f"batch #{announcement.batch_id}" if is_batch else f"change #{announcement.change_id}"
+        try:
+            item = archive.batch(announcement.batch_id) if is_batch else archive.change(announcement.change_id)
+        except ArchiveError:
+            archive.mark_announcement(announcement.id, holder, "skipped", at=now, error=f"{subject} is gone")
+            continue
+        configured = {t.label: t for t in targets_for(config, item.site)}
+        target = configured.get(announcement.target)
+        reason = None if target is not None else "not a target of this site"
+        if reason is None and not is_batch:
+            reason = _not_alerted(archive, item)
+        if reason is not None:
+            archive.mark_announcement(announcement.id, holder, "skipped", at=now, error=reason)
+            continue
+        if target.label in failing:
+            ok, attempts = False, 0
+            error = f"not tried: the target failed for {failing[target.label]} earlier in this run"
+        else:
+            text = describe_batch(archive, item) if is_batch else describe_change(archive, item)
+            ok, attempts, error = send_alert(target, text.title, text, policy=policy, environ=environ)
+            if not ok:
+                failing[target.label] = subject
+        if ok:
+            archive.mark_announcement(announcement.id, holder, "sent", at=now, attempts=attempts)
+            log.info("alert for %s sent to %s", subject, target.label)
+        else:
+            runs = (announcement.attempts + attempts) // max(policy.attempts, 1)
+            archive.mark_announcement(announcement.id, holder, "failed", at=now, attempts=attempts, error=error,
+                                      next_attempt_at=next_attempt_at(runs) if attempts else None)
+            if attempts:
+                log.warning("alert for %s to %s failed after %s attempt(s): %s; will retry", subject,
+                            target.label, attempts, error)
+            else:
+                log.info("alert for %s to %s deferred: %s", subject, target.label, error)
+        outcome = DeliveryOutcome(None if is_batch else item.id, target.label, ok, attempts, error,
+                                  batch_id=item.id if is_batch else None)
+        if is_batch:
+            with archive.transaction():
+                archive.add_batch_delivery(item.id, target.label, attempted_at=now, attempts=attempts, ok=ok,
+                                           error=error)
+        else:
+            archive.add_delivery(item.id, target.label, attempted_at=now, attempts=attempts, ok=ok, error=error)
+        report.outcomes.append(outcome)
+
+
+def _claim_and_send(archive: Archive, config: Config, *, report: DeliveryReport, policy: RetryPolicy,
+                    environ: Mapping[str, str] | None, due_only: bool, change_ids: Sequence[int] | None = None,
+                    batch_ids: Sequence[int] | None = None) -> list[Announcement]:
+    holder = Holder.current()
+    archive.recover_claims()
+    try:
+        claimed = archive.claim_announcements(holder, alert_labels(config), now=_now(), due_only=due_only,
+                                              change_ids=change_ids, batch_ids=batch_ids)
+        send_claimed(archive, config, holder, claimed, report=report, policy=policy, environ=environ)
+    finally:
+        archive.release_claims(holder)
+    return claimed
 
 
 def deliver_changes(
@@ -425,33 +425,23 @@ def deliver_changes(
     policy: RetryPolicy = RetryPolicy(),
     environ: Mapping[str, str] | None = None,
 ) -> DeliveryReport:
-    """Alert every configured target about each change, and once about each mass change
-    (``batch_ids``; its member changes are not alerted one by one); failures are recorded,
-    not raised.
+    """Alert every configured target about these changes, and once about each mass change
+    (``batch_ids``; its member changes are not alerted one by one), now: each becomes an
+    announcement per target (see :func:`monitor.publish.publish`), claimed and sent.
+    Failures are recorded, not raised.
 
     A target that already received a change or batch is not sent it again, so calling this
     twice for the same change is harmless. Returns at once when no alert target is configured.
     """
     report = DeliveryReport()
-    failing: dict[str, str] = {}
     if not (change_ids or batch_ids) or not _alerts_configured(config):
         return report
-    for batch_id in batch_ids:
-        try:
-            site = archive.batch(batch_id).site
-        except ArchiveError:
-            site = None
-        targets = targets_for(config, site)
-        if targets:
-            _deliver_batch(archive, batch_id, targets, report, policy, environ, failing)
-    for change_id in change_ids:
-        try:
-            site = archive.change(change_id).site
-        except ArchiveError:
-            site = None
-        targets = targets_for(config, site)
-        if targets:
-            _deliver(archive, change_id, targets, report, policy, environ, failing)
+    archive.enqueue_subjects(alert_labels(config), change_ids=change_ids, batch_ids=batch_ids)
+    _claim_and_send(archive, config, report=report, policy=policy, environ=environ, due_only=False,
+                    change_ids=change_ids, batch_ids=batch_ids)
+    told = {o.change_id for o in report.outcomes} | {o.batch_id for o in report.outcomes}
+    report.skipped += sum(1 for c in dict.fromkeys(change_ids) if c not in told)
+    report.skipped += sum(1 for b in dict.fromkeys(batch_ids) if b not in told)
     return report
 
 
@@ -461,29 +451,11 @@ def retry_pending(
     *,
     policy: RetryPolicy = RetryPolicy(),
     environ: Mapping[str, str] | None = None,
+    due_only: bool = False,
 ) -> DeliveryReport:
-    """Send again every delivery (of a change or of a batch) whose last attempt failed, if its
-    target is still configured."""
+    """Send every alert announcement still pending or failed (when ``due_only``, only failed
+    ones whose backoff has passed) to targets still configured."""
     report = DeliveryReport()
-    failing: dict[str, str] = {}
-    jobs = [("change", subject_id, label) for subject_id, label in pending_deliveries(archive)]
-    jobs += [("batch", subject_id, label) for subject_id, label in archive.pending_batch_deliveries()]
-    if not jobs:
-        return report
-    by_subject: dict[tuple[str, int], list[str]] = {}
-    for kind, subject_id, label in jobs:
-        by_subject.setdefault((kind, subject_id), []).append(label)
-    for (kind, subject_id), labels in by_subject.items():
-        try:
-            site = (archive.batch(subject_id) if kind == "batch" else archive.change(subject_id)).site
-        except ArchiveError:
-            site = None
-        configured = {t.label: t for t in targets_for(config, site)}
-        targets = [configured[label] for label in labels if label in configured]
-        for label in labels:
-            if label not in configured:
-                log.info("not retrying %s #%s to %s: the target is no longer configured", kind, subject_id, label)
-        if targets:
-            deliver = _deliver_batch if kind == "batch" else _deliver
-            deliver(archive, subject_id, targets, report, policy, environ, failing)
+    if _alerts_configured(config):
+        _claim_and_send(archive, config, report=report, policy=policy, environ=environ, due_only=due_only)
     return report

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from monitor.config import DEFAULT_ARCHIVE, Config, ConfigError, load_config
-from storage.archive import Archive, ArchiveError
+from storage.archive import Archive, ArchiveError, BadArchive
 
 
 class UsageError(click.UsageError):
+    exit_code = 2
+
+
+class UnusableArchive(click.ClickException):
+    """The archive cannot be used at all: one line (``Error: FILE: what is wrong``), exit 2."""
+
     exit_code = 2
 
 
@@ -45,8 +53,41 @@ def load(config_path: Path | None, archive_path: Path | None) -> Config:
 def open_archive(config: Config, *, readonly: bool = True) -> Archive:
     try:
         return Archive(config.archive, readonly=readonly)
+    except BadArchive as exc:
+        raise UnusableArchive(str(exc)) from None
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def prepare_archive(config: Config) -> None:
+    """Check that the archive can be written (creating and migrating it if needed) before a
+    command fetches anything: a bad archive is one line and exit 2, not a round of tracebacks."""
+    open_archive(config, readonly=False).close()
+
+
+def wait_option(f):
+    return click.option("--wait", type=click.FloatRange(0), default=0, show_default=True, metavar="SECONDS",
+                        help="When another process is running a round of these sites on this archive, wait"
+                             " up to this long for it to finish (default: refuse at once, exit 1).")(f)
+
+
+@contextmanager
+def round_lock(config: Config, sites: list[str], wait: float = 0) -> Iterator[None]:
+    """Before a round: check the archive (exit 2 on a bad one), register the alert targets
+    (so a round killed midway is announced by the next run), and hold the sites' locks for
+    the body (see monitor.site_lock); a site busy in another process is one line naming its
+    PID, exit 1."""
+    from monitor.publish import register_targets
+    from monitor.site_lock import SitesBusy, hold_sites
+
+    prepare_archive(config)
+    register_targets(config)
+    try:
+        with hold_sites(config.archive, sites, wait=wait):
+            yield
+    except SitesBusy as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
 
 
 def emit_json(obj: object) -> None:

@@ -7,6 +7,7 @@ of every page, and runs a second round, which should report exactly those three 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -100,6 +101,29 @@ def run_demo(archive: Path | None, echo: Callable[[str], None], *, articles: int
     finally:
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def not_a_demo_archive(path: Path) -> str | None:
+    """Why the file at ``path`` must not be replaced by the demo's archive, or None when it is
+    absent or holds only what a demo stores (the sample sites, on 127.0.0.1)."""
+    from urllib.parse import urlsplit
+
+    from sampleportal.profiles import SITES
+    from storage.archive import ArchiveError
+
+    if not path.exists():
+        return None
+    if path.is_dir():
+        return "is a folder"
+    try:
+        with Archive(path, readonly=True) as db:
+            sites = set(db.site_names())
+            hosts = {urlsplit(page.url).hostname for page in db.pages()}
+    except (ArchiveError, sqlite3.Error):
+        return "exists and is not a portalwatch archive"
+    if not sites <= set(SITES) or not hosts <= {"127.0.0.1"}:
+        return "is an existing archive, not a demo's"
+    return None
 
 
 def _summary(report: RoundReport) -> str:

@@ -19,6 +19,10 @@ when every column was read to its end). If a column's listing failed or was not 
 nothing is delisted this round. Notices that merely scrolled past the pages read are never
 delisted; the full walk every ``full_walk_every`` rounds sees the rest.
 
+Only a notice whose own page was fetched in this round, and answered, is delisted: a notice
+not due for re-checking waits for the round that fetches it (the claim "the page still
+answers" is never made from an older fetch).
+
 **Mass change.** When at least ``mass_change_share`` of the site's re-checked notices (and at
 least ``mass_change_min`` of them) were edited in this round, the edits are grouped in one
 batch: stored as usual, alerted once for the site (see :mod:`monitor.batches`).
@@ -32,6 +36,7 @@ from monitor.config import SiteConfig
 from monitor.crawl import is_full_walk
 from monitor.recorder import RoundTally
 from storage.archive import Archive
+from storage.records import PageState
 
 DELISTED_NOTE = "no longer on its column listing; the page still answers"
 # Where a batch says why it is one: what a site-wide edit in one round almost always means.
@@ -41,6 +46,15 @@ MASS_CHANGE_NOTE = "{count} of {rechecked} re-checked notices edited in one roun
 def is_mass_change(edited: int, rechecked: int, share: float, minimum: int) -> bool:
     """Are ``edited`` edits among ``rechecked`` re-checked notices one site-wide event?"""
     return edited >= minimum and rechecked > 0 and edited >= share * rechecked
+
+
+def fetched_this_round(state: PageState, previous_round: str | None) -> bool:
+    """Was the notice's own page fetched in this round, and did it answer? Only then can the
+    round claim that it "still answers". ``previous_round``: when the site's last finished
+    round ended (rounds of a site never overlap, see monitor.site_lock); times are UTC ISO."""
+    if state.last_checked is None or state.failures:
+        return False
+    return previous_round is None or state.last_checked > previous_round
 
 
 def delisting_threshold(site: SiteConfig, tally: RoundTally, published: dict[str, str], *,
@@ -74,9 +88,12 @@ def finish_round(archive: Archive, site: SiteConfig, tally: RoundTally) -> list[
         can_delist, threshold = delisting_threshold(site, tally, published, full_walk=full_walk)
         if can_delist:
             listed = set().union(*(walk.listed for walk in tally.walks.get(site.name, {}).values()))
+            previous_round = archive.last_crawled(site.name)
             for state in states:
                 if state.url in listed or not state.listed or state.last_listed_at is None or state.status != "live":
                     continue  # on a listing now, already delisted, never on one, or not live
+                if not fetched_this_round(state, previous_round):
+                    continue  # whether the page still answers is not known this round: decided when it is
                 if state.current_version_id is None:
                     continue
                 if threshold is not None and (state.url not in published or published[state.url] < threshold):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -19,10 +20,13 @@ from typing import Self
 
 import sqlite_utils
 
+from storage.holders import Holder, claim_alive, process_alive
 from storage.records import (
+    Announcement,
     NotFoundPage,
     PageState,
     PageSummary,
+    SiteLock,
     StoredBatch,
     StoredCapture,
     StoredChange,
@@ -46,6 +50,82 @@ BUSY_TIMEOUT_MS = 30_000
 
 class ArchiveError(Exception):
     """The archive file cannot be opened or does not hold what was asked for."""
+
+
+class BadArchive(ArchiveError):
+    """The archive file cannot be used at all: not SQLite, damaged, or not writable where a
+    command must write. The message is one line naming the file and what is wrong."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _writable(path: Path) -> bool:
+    """Can we write ``path``? For root, whom permissions do not stop, a file or folder with no
+    write bit at all counts as read-only too: that is what its owner meant."""
+    if not os.access(path, os.W_OK):
+        return False
+    return os.geteuid() != 0 or bool(path.stat().st_mode & 0o222)
+
+
+def inspect_archive_file(path: Path, *, write: bool) -> None:
+    """Raise :class:`BadArchive` when ``path`` cannot serve as an archive (for writing when
+    ``write``): checked on the file itself, before any command starts its work."""
+    if path.is_dir():
+        raise BadArchive(f"{path}: is a folder, not an archive file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.exists():
+        if not write:
+            raise BadArchive(f"{path}: no archive here (run `portalwatch crawl` first)")
+        existing = folder
+        while not existing.exists():
+            existing = existing.parent
+        if not _writable(existing):
+            raise BadArchive(f"{path}: cannot create the archive, the folder {existing} is read-only")
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BadArchive(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not header:
+        if write and not _writable(path):
+            raise BadArchive(f"{path}: the archive file is read-only")
+        return  # an empty file is a new archive
+    if not header.startswith(SQLITE_HEADER[: len(header)]) or len(header) < 100:
+        if header.startswith(SQLITE_HEADER[: len(header)]):
+            raise BadArchive(f"{path}: truncated SQLite file ({size} bytes, shorter than its own header)")
+        raise BadArchive(f"{path}: not an SQLite database (a portalwatch archive is one)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]
+    if valid and pages and size < pages * page_size:
+        raise BadArchive(f"{path}: truncated archive ({size} bytes, its header says {pages * page_size})")
+    wal = header[18] == 2
+    if write:
+        if not _writable(path):
+            raise BadArchive(f"{path}: the archive file is read-only (a crawl must write to it)")
+        if not _writable(folder):
+            raise BadArchive(f"{path}: its folder {folder} is read-only; SQLite must create {path.name}-wal"
+                             f" and {path.name}-shm next to the archive")
+    elif wal and not _writable(folder) and not Path(f"{path}-shm").exists():
+        raise BadArchive(f"{path}: a WAL-mode archive in the read-only folder {folder}; SQLite must create"
+                         f" {path.name}-shm there even to read it: make the folder writable or copy the archive")
+
+
+def _one_line(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return f"{path}: not an SQLite database (a portalwatch archive is one)"
+    if "malformed" in text or "corrupt" in text:
+        return f"{path}: the archive is damaged ({text}); restore it from a copy"
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the archive cannot be written ({text})"
+    if "unable to open" in text:
+        return f"{path}: cannot be opened ({text}); check the file and its folder"
+    return f"{path} is not a usable portalwatch archive: {text}"
 
 
 def _upgrade_if_older(path: Path) -> None:
@@ -74,6 +154,7 @@ class Archive:
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path} (run `portalwatch crawl` first)")
+        inspect_archive_file(self.path, write=not readonly)
         try:
             if readonly:
                 _upgrade_if_older(self.path)
@@ -86,8 +167,11 @@ class Archive:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 migrate(conn)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except ArchiveError:
+            raise
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"{self.path} is not a usable portalwatch archive: {exc}") from exc
+            raise BadArchive(_one_line(self.path, exc)) from exc
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._site_ids: dict[str, int] = {}
@@ -142,6 +226,11 @@ class Archive:
             " rounds = rounds + 1 WHERE id = ?",
             (at, at, site_id),
         )
+
+    def last_crawled(self, name: str) -> str | None:
+        """When the site's last finished round ended (UTC ISO), None before the first."""
+        row = self.conn.execute("SELECT last_crawled FROM sites WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def rounds_done(self, name: str) -> int:
         row = self.conn.execute("SELECT rounds FROM sites WHERE name = ?", (name,)).fetchone()
@@ -312,12 +401,18 @@ class Archive:
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self.conn.execute(f"UPDATE pages SET {assignments} WHERE id = ?", (*columns.values(), page_id))
 
+    def set_current_version(self, page_id: int, version: StoredVersion) -> None:
+        """Make an earlier version the page's current one again: the page shows what it showed
+        then (no new version is stored for content the archive already has)."""
+        self.conn.execute("UPDATE pages SET current_version_id = ?, title = ?, published = ? WHERE id = ?",
+                          (version.id, version.title, version.published, page_id))
+
     # -- reads -----------------------------------------------------------------------------
 
     _STATE_SQL = (
         "SELECT pages.id, sites.name, pages.url, pages.status, pages.listed, pages.failures, pages.etag,"
         " pages.last_modified, pages.last_body_sha256, pages.current_version_id, versions.fingerprint,"
-        " pages.first_seen, pages.published, pages.last_listed_at FROM pages JOIN sites ON sites.id = pages.site_id"
+        " pages.first_seen, pages.published, pages.last_listed_at, pages.last_checked FROM pages JOIN sites ON sites.id = pages.site_id"
         " LEFT JOIN versions ON versions.id = pages.current_version_id"
     )
 
@@ -327,6 +422,7 @@ class Archive:
             id=row[0], site=row[1], url=row[2], status=row[3], listed=bool(row[4]), failures=row[5],
             etag=row[6], last_modified=row[7], last_body_sha256=row[8], current_version_id=row[9],
             current_fingerprint=row[10], first_seen=row[11], published=row[12], last_listed_at=row[13],
+            last_checked=row[14],
         )
 
     def page_state(self, url: str) -> PageState | None:
@@ -578,6 +674,237 @@ class Archive:
             (self.site_id(site), url, checked_at, status,
              json.dumps(fingerprint, ensure_ascii=False) if fingerprint is not None else None),
         )
+
+    # -- the outbox: each change's announcement state per target ----------------------------
+
+    _ANNOUNCEMENT_SQL = (
+        "SELECT a.id, a.change_id, a.batch_id, a.target, a.state, a.attempts, a.next_attempt_at, a.claimed_by,"
+        " a.claimed_at, a.done_at, a.error, a.marker, COALESCE(cs.name, bs.name) FROM announcements a"
+        " LEFT JOIN changes ON changes.id = a.change_id LEFT JOIN pages ON pages.id = changes.page_id"
+        " LEFT JOIN sites cs ON cs.id = pages.site_id"
+        " LEFT JOIN change_batches ON change_batches.id = a.batch_id LEFT JOIN sites bs ON bs.id = change_batches.site_id"
+    )
+
+    @staticmethod
+    def _announcement(r: tuple) -> Announcement:
+        return Announcement(id=r[0], change_id=r[1], batch_id=r[2], target=r[3], state=r[4], attempts=r[5],
+                            next_attempt_at=r[6], claimed_by=r[7], claimed_at=r[8], done_at=r[9], error=r[10],
+                            marker=r[11], site=r[12])
+
+    def _max_ids(self) -> tuple[int, int]:
+        change = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM changes").fetchone()[0]
+        batch = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM change_batches").fetchone()[0]
+        return change, batch
+
+    def register_targets(self, targets: Iterable[str], *, at: str) -> None:
+        """Start telling ``targets`` not known yet about the changes stored from now on (a new
+        alert target is not sent the archive's whole history)."""
+        with self.transaction():
+            change, batch = self._max_ids()
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO announce_targets (target, through_change_id, through_batch_id,"
+                " registered_at) VALUES (?, ?, ?, ?)", [(target, change, batch, at) for target in targets])
+
+    def _running_sites(self, finished: Iterable[str] = ()) -> tuple[set[int], int | None]:
+        """Site ids whose round is running now (a live lock holder), and the lowest change id
+        before those rounds began. ``finished``: sites whose round this process has finished
+        although it still holds their lock."""
+        site_ids, floor = set(), None
+        finished = set(finished)
+        for lock in self.site_locks():
+            if lock.site in finished and lock.pid == os.getpid():
+                continue
+            if process_alive(lock.pid, lock.pid_started):
+                site_ids.add(self.site_id(lock.site))
+                floor = lock.before_change_id if floor is None else min(floor, lock.before_change_id)
+        return site_ids, floor
+
+    def enqueue_announcements(self, targets: Iterable[str], *, finished_sites: Iterable[str] = ()) -> int:
+        """Add a pending announcement for each registered target and each change or batch stored
+        since it was last enqueued, except those of sites whose round is still running (they
+        are told after it, so a mass change is one message). Returns how many were added."""
+        added = 0
+        with self.transaction():
+            running, floor = self._running_sites(finished_sites)
+            change_max, batch_max = self._max_ids()
+            skip = f" AND pages.site_id NOT IN ({', '.join('?' * len(running))})" if running else ""
+            skip_batch = f" AND change_batches.site_id NOT IN ({', '.join('?' * len(running))})" if running else ""
+            for target in targets:
+                row = self.conn.execute("SELECT through_change_id, through_batch_id FROM announce_targets"
+                                        " WHERE target = ?", (target,)).fetchone()
+                if row is None:
+                    continue
+                through_change, through_batch = row
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO announcements (change_id, target, state) SELECT changes.id, ?, 'pending'"
+                    " FROM changes JOIN pages ON pages.id = changes.page_id WHERE changes.id > ?" + skip,
+                    (target, through_change, *running))
+                added += cur.rowcount
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO announcements (batch_id, target, state) SELECT change_batches.id, ?,"
+                    " 'pending' FROM change_batches WHERE change_batches.id > ?" + skip_batch,
+                    (target, through_batch, *running))
+                added += cur.rowcount
+                new_change = change_max if floor is None else max(through_change, min(change_max, floor))
+                new_batch = batch_max if floor is None else through_batch
+                self.conn.execute("UPDATE announce_targets SET through_change_id = ?, through_batch_id = ?"
+                                  " WHERE target = ?", (new_change, new_batch, target))
+        return added
+
+    def enqueue_subjects(self, targets: Iterable[str], *, change_ids: Iterable[int] = (),
+                         batch_ids: Iterable[int] = ()) -> None:
+        """Pending announcements of these changes and batches to ``targets`` (kept if present)."""
+        targets, change_ids, batch_ids = list(targets), list(change_ids), list(batch_ids)
+        with self.transaction():
+            self.conn.executemany("INSERT OR IGNORE INTO announcements (change_id, target, state)"
+                                  " VALUES (?, ?, 'pending')", [(c, t) for c in change_ids for t in targets])
+            self.conn.executemany("INSERT OR IGNORE INTO announcements (batch_id, target, state)"
+                                  " VALUES (?, ?, 'pending')", [(b, t) for b in batch_ids for t in targets])
+
+    def recover_claims(self) -> list[Announcement]:
+        """Put the announcements claimed by processes that died while sending back to pending,
+        and return them as they were (the change log uses their ``marker``)."""
+        rows = [self._announcement(r) for r in self.conn.execute(
+            self._ANNOUNCEMENT_SQL + " WHERE a.state = 'sending'")]
+        dead = [a for a in rows if not claim_alive(a.claimed_by)]
+        if dead:
+            with self.transaction():
+                self.conn.executemany(
+                    "UPDATE announcements SET state = 'pending', error = ? WHERE id = ? AND state = 'sending'"
+                    " AND claimed_by = ?",
+                    [(f"the process sending it (PID {a.claimed_by.split('/')[0]}) died; sent again", a.id,
+                      a.claimed_by) for a in dead])
+        return dead
+
+    def claim_announcements(self, holder: Holder, targets: Iterable[str], *, now: str, due_only: bool = True,
+                            change_ids: Iterable[int] | None = None,
+                            batch_ids: Iterable[int] | None = None) -> list[Announcement]:
+        """Claim for ``holder`` every pending announcement to ``targets``, and every failed one
+        (when ``due_only``, only those whose ``next_attempt_at`` has come), optionally only of
+        these changes and batches. One write transaction: two holders never claim one row."""
+        targets = list(targets)
+        if not targets:
+            return []
+        where = [f"target IN ({', '.join('?' * len(targets))})"]
+        params: list[object] = [holder.claim, now, *targets]
+        where.append("(state = 'pending' OR (state = 'failed'"
+                     + (" AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))" if due_only else "))"))
+        if due_only:
+            params.append(now)
+        if change_ids is not None or batch_ids is not None:
+            change_ids, batch_ids = list(change_ids or ()), list(batch_ids or ())
+            where.append(f"(change_id IN ({', '.join('?' * len(change_ids))})"
+                         f" OR batch_id IN ({', '.join('?' * len(batch_ids))}))")
+            params.extend([*change_ids, *batch_ids])
+        with self.transaction():
+            ids = [row[0] for row in self.conn.execute(
+                "UPDATE announcements SET state = 'sending', claimed_by = ?, claimed_at = ? WHERE "
+                + " AND ".join(where) + " RETURNING id", params)]
+        return self.announcements_by_id(ids)
+
+    def announcements_by_id(self, ids: Iterable[int]) -> list[Announcement]:
+        ids = list(ids)
+        out: list[Announcement] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            out += [self._announcement(r) for r in self.conn.execute(
+                self._ANNOUNCEMENT_SQL + f" WHERE a.id IN ({', '.join('?' * len(chunk))})", chunk)]
+        return sorted(out, key=lambda a: (a.change_id or 0, a.batch_id or 0, a.id))
+
+    def mark_announcement(self, announcement_id: int, holder: Holder, state: str, *, at: str,
+                          attempts: int = 0, next_attempt_at: str | None = None, error: str | None = None,
+                          marker: int | None = None) -> bool:
+        """Record what became of an announcement ``holder`` claimed: sent, skipped, failed (with
+        the attempts made and when to try again) or pending (released untried). False when the
+        claim was no longer the holder's."""
+        done = at if state in ("sent", "skipped") else None
+        claimed_by = holder.claim if state == "sending" else None
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE announcements SET state = ?, attempts = attempts + ?, next_attempt_at = ?, error = ?,"
+                " done_at = COALESCE(?, done_at), claimed_by = ?, marker = COALESCE(?, marker)"
+                " WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                (state, attempts, next_attempt_at, error, done, claimed_by, marker, announcement_id, holder.claim))
+        return cur.rowcount == 1
+
+    def set_announcement_markers(self, ids: Iterable[int], holder: Holder, marker: int) -> None:
+        """Note on claimed announcements where their change-log lines are about to be written."""
+        with self.transaction():
+            self.conn.executemany("UPDATE announcements SET marker = ? WHERE id = ? AND claimed_by = ?",
+                                  [(marker, i, holder.claim) for i in ids])
+
+    def release_claims(self, holder: Holder) -> None:
+        """Give back what ``holder`` claimed and did not finish (an error in the sending code)."""
+        with self.transaction():
+            self.conn.execute("UPDATE announcements SET state = 'pending', claimed_by = NULL"
+                              " WHERE state = 'sending' AND claimed_by = ?", (holder.claim,))
+
+    def announcements(self, *, states: Iterable[str] = (), change_ids: Iterable[int] | None = None,
+                      target: str | None = None) -> list[Announcement]:
+        """Announcements by state, change or target, oldest change first."""
+        where, params = [], []
+        states = list(states)
+        if states:
+            where.append(f"a.state IN ({', '.join('?' * len(states))})")
+            params.extend(states)
+        if change_ids is not None:
+            change_ids = sorted(set(change_ids))
+            if len(change_ids) > 500:  # a long listing: its range, filtered below
+                where.append("a.change_id BETWEEN ? AND ?")
+                params.extend([change_ids[0], change_ids[-1]])
+            else:
+                where.append(f"a.change_id IN ({', '.join('?' * len(change_ids))})")
+                params.extend(change_ids)
+        if target:
+            where.append("a.target = ?")
+            params.append(target)
+        sql = self._ANNOUNCEMENT_SQL + (" WHERE " + " AND ".join(where) if where else "")
+        rows = [self._announcement(r) for r in self.conn.execute(
+            sql + " ORDER BY COALESCE(a.change_id, 0), COALESCE(a.batch_id, 0), a.id", params)]
+        if change_ids is not None and len(change_ids) > 500:
+            wanted = set(change_ids)
+            rows = [row for row in rows if row.change_id in wanted]
+        return rows
+
+    def add_delivery(self, change_id: int, target: str, *, attempted_at: str, attempts: int, ok: bool,
+                     error: str | None) -> None:
+        """Log one attempt to alert ``target`` about a change (the ``deliveries`` history)."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO deliveries (change_id, target, attempted_at, attempts, ok, error)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (change_id, target, attempted_at, attempts, int(ok), error))
+
+    # -- one writer per site ---------------------------------------------------------------
+
+    def site_locks(self) -> list[SiteLock]:
+        return [SiteLock(*row) for row in self.conn.execute(
+            "SELECT site, holder, pid, pid_started, command, before_change_id, acquired_at FROM site_locks"
+            " ORDER BY site")]
+
+    def acquire_site_locks(self, sites: Iterable[str], holder: Holder, *, command: str,
+                           at: str) -> tuple[list[SiteLock], list[SiteLock]]:
+        """Lock every one of ``sites`` for ``holder``, or none: returns (locks held by live
+        processes that stopped us, empty when we got them all; stale locks of dead processes
+        that we took over)."""
+        sites = list(sites)
+        with self.transaction():
+            held = {lock.site: lock for lock in self.site_locks() if lock.site in sites}
+            busy = [lock for lock in held.values()
+                    if lock.holder != holder.token and process_alive(lock.pid, lock.pid_started)]
+            if busy:
+                return busy, []
+            before = self._max_ids()[0]
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO site_locks (site, holder, pid, pid_started, command, before_change_id,"
+                " acquired_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(site, holder.token, holder.pid, holder.started, command, before, at) for site in sites])
+        return [], [lock for lock in held.values() if lock.holder != holder.token]
+
+    def release_site_locks(self, sites: Iterable[str], holder: Holder) -> None:
+        sites = list(sites)
+        with self.transaction():
+            self.conn.execute(f"DELETE FROM site_locks WHERE holder = ? AND site IN ({', '.join('?' * len(sites))})",
+                              (holder.token, *sites))
 
     def counts(self) -> dict[str, int]:
         return {

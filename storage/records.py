@@ -59,6 +59,7 @@ class PageState:
     first_seen: str
     published: str | None
     last_listed_at: str | None = None  # when a listing last showed it (None: never seen on one)
+    last_checked: str | None = None  # when it was last fetched (UTC ISO)
 
 
 @dataclass(slots=True)
@@ -232,3 +233,42 @@ class PageSummary:
             "status": self.status,
             "listed": self.listed,
         }
+
+
+@dataclass(slots=True)
+class Announcement:
+    """One change (or mass change: ``batch_id``) told to one target: an alert target's
+    redacted label, ``changelog`` or ``feed``. ``state``: pending, sending, sent, failed or
+    skipped; a failed one is sent again from ``next_attempt_at`` on."""
+
+    id: int
+    change_id: int | None
+    batch_id: int | None
+    target: str
+    state: str
+    attempts: int
+    next_attempt_at: str | None
+    claimed_by: str | None
+    claimed_at: str | None
+    done_at: str | None
+    error: str | None
+    marker: int | None = None
+    site: str | None = None
+
+    def as_json(self) -> dict:
+        return {"change_id": self.change_id, "batch_id": self.batch_id, "site": self.site, "target": self.target,
+                "state": self.state, "attempts": self.attempts, "next_attempt_at": self.next_attempt_at,
+                "done_at": self.done_at, "error": self.error}
+
+
+@dataclass(slots=True)
+class SiteLock:
+    """A site whose round is running: held by process ``pid`` (started at ``pid_started``)."""
+
+    site: str
+    holder: str
+    pid: int
+    pid_started: str | None
+    command: str | None
+    before_change_id: int
+    acquired_at: str

@@ -161,6 +161,58 @@ MIRROR_ADDRESSES = """
 ALTER TABLE captures ADD COLUMN address TEXT
 """
 
+# The outbox and one writer per site. ``announce_targets`` holds every place a change is told
+# (an alert target by its redacted label, ``changelog``, ``feed``) with the last change and
+# batch id enqueued for it: a target starts at the changes stored after it was first seen.
+# ``announcements`` is each change's (or batch's) state per target: pending, sending (claimed
+# by ``claimed_by``, a process and thread), sent, failed (retried at ``next_attempt_at``) or
+# skipped (nothing to tell that target: a baseline notice, a member of a mass change).
+# ``marker`` keeps the change log's size before an append, so a run killed between writing
+# and marking finds its lines instead of writing them twice. ``site_locks`` is one row per
+# site whose round is running: who holds it (PID and its start time, so a dead or reused PID
+# is recognised) and the last change id before the round began. Failed deliveries recorded
+# by an older portalwatch become failed announcements.
+OUTBOX_AND_SITE_LOCKS = """
+CREATE TABLE announce_targets (
+    target TEXT PRIMARY KEY,
+    through_change_id INTEGER NOT NULL,
+    through_batch_id INTEGER NOT NULL,
+    registered_at TEXT NOT NULL
+);
+CREATE TABLE announcements (
+    id INTEGER PRIMARY KEY,
+    change_id INTEGER REFERENCES changes(id),
+    batch_id INTEGER REFERENCES change_batches(id),
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    done_at TEXT,
+    error TEXT,
+    marker INTEGER
+);
+CREATE UNIQUE INDEX announcements_change ON announcements(change_id, target) WHERE change_id IS NOT NULL;
+CREATE UNIQUE INDEX announcements_batch ON announcements(batch_id, target) WHERE batch_id IS NOT NULL;
+CREATE INDEX announcements_state ON announcements(state, target);
+INSERT INTO announcements (change_id, target, state, attempts, error)
+    SELECT change_id, target, 'failed', attempts, error FROM deliveries
+    WHERE id IN (SELECT MAX(id) FROM deliveries GROUP BY change_id, target) AND ok = 0;
+INSERT INTO announcements (batch_id, target, state, attempts, error)
+    SELECT batch_id, target, 'failed', attempts, error FROM batch_deliveries
+    WHERE id IN (SELECT MAX(id) FROM batch_deliveries GROUP BY batch_id, target) AND ok = 0;
+CREATE TABLE site_locks (
+    site TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_started TEXT,
+    command TEXT,
+    before_change_id INTEGER NOT NULL,
+    acquired_at TEXT NOT NULL
+)
+"""
+
 # WARC files (storage.warc): where each capture's record is. ``warc_record_id`` (reserved
 # since the first schema) is its WARC-Record-ID; ``warc_file`` a file name in the archive's
 # WARC directory (or an absolute path, for an imported file), ``warc_offset``/``warc_length``
@@ -176,7 +228,8 @@ ALTER TABLE captures ADD COLUMN warc_refers_to TEXT
 """
 
 # Each entry is SQL run in one transaction; append, never edit.
-MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES, WARC_POINTERS]
+MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES,
+                         OUTBOX_AND_SITE_LOCKS, WARC_POINTERS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

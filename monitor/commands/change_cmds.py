@@ -10,8 +10,9 @@ from monitor.cli import archive_option, cli, config_option, emit_json, load, ope
 from monitor.diff import diff_fields, diff_texts, diff_to_json
 from monitor.diff_render import render_html, render_terminal, render_unified
 from monitor.normalize import display_form
+from monitor.terminal import use_color
 from storage.archive import ArchiveError
-from storage.records import StoredBatch, StoredChange, StoredVersion
+from storage.records import Announcement, StoredBatch, StoredChange, StoredVersion
 
 CHANGE_KINDS = ("new", "edited", "removed", "restored", "unreachable", "delisted")
 
@@ -47,7 +48,8 @@ def parse_since(value: str | None) -> str | None:
 @click.option("--json", "as_json", is_flag=True,
               help="JSON Lines: id, site, url, kind, fields, detected_at, from_version, to_version, title, note, "
                    "batch_id; a mass change is one line with batch_id, count, rechecked, field_counts and "
-                   "change_ids (and id, url null) unless --expand.")
+                   "change_ids (and id, url null) unless --expand. Each change also has `announced`: its state "
+                   "per target (pending, sending, sent, failed, skipped).")
 def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, expand, as_json):
     """List detected changes, oldest first: new, edited (with the fields), removed, restored,
     unreachable, delisted.
@@ -62,6 +64,9 @@ def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, e
             rows = archive.changes(site=site_name, since=parse_since(since), kinds=kinds, url=url,
                                    batch_id=batch_id)
             batches = {b: archive.batch(b) for b in dict.fromkeys(r.batch_id for r in rows if r.batch_id)}
+            announced: dict[int, list[Announcement]] = {}
+            for announcement in archive.announcements(change_ids=[r.id for r in rows]) if rows else ():
+                announced.setdefault(announcement.change_id, []).append(announcement)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
     shown: set[int] = set()
@@ -76,9 +81,10 @@ def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, e
         if batch is not None and not expand:
             continue
         if as_json:
-            emit_json(row.as_json())
+            emit_json({**row.as_json(), "announced": {a.target: a.state for a in announced.get(row.id, [])}})
         else:
             echo_change(row)
+            echo_waiting(announced.get(row.id, []))
     if not rows and not as_json:
         click.echo("no changes")
 
@@ -90,6 +96,15 @@ def echo_change(row: StoredChange) -> None:
         versions = f" v{row.from_version or '-'}→v{row.to_version or '-'}"
     click.echo(f"#{row.id:<5} {row.detected_at[:19]}  {row.kind:<11}{fields}{versions}  {row.title or ''}")
     click.echo(f"       {row.url}" + (f"  ({row.note})" if row.note else ""))
+
+
+def echo_waiting(announcements: list[Announcement]) -> None:
+    """A line for the targets a change has not reached yet (see `portalwatch deliveries`)."""
+    waiting = [a for a in announcements if a.state in ("pending", "sending", "failed")]
+    if waiting:
+        parts = [f"{a.target} {a.state}" + (f" ({a.attempts} attempts: {a.error})" if a.state == "failed" else "")
+                 for a in waiting]
+        click.echo("       not announced yet: " + "; ".join(parts))
 
 
 def echo_batch(batch: StoredBatch, *, expanded: bool) -> None:
@@ -161,5 +176,5 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
     click.echo(f"{new.title or url}\nv{old.number} ({old.created_at[:19]}) → v{new.number} ({new.created_at[:19]})")
     for f in fields:
         click.echo(f"  {f.name}: {f.old!r} → {f.new!r}")
-    rendered = render_terminal(text_diff, color=sys.stdout.isatty())
+    rendered = render_terminal(text_diff, color=use_color(sys.stdout))
     click.echo(rendered if rendered else "(body text unchanged)")
