@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load
+from monitor.cli import (
+    UsageError,
+    archive_option,
+    cli,
+    config_option,
+    emit_json,
+    load,
+    round_lock,
+    wait_option,
+)
 from monitor.config import Config, ConfigError
 from monitor.crawl import RECHECK_CHOICES, RoundReport, RoundRunner
 from monitor.progress import ProgressLine
@@ -70,8 +79,9 @@ def round_exit(report: RoundReport, stop: GracefulStop) -> None:
 @archive_option
 @round_options
 @click.option("--fast", is_flag=True, help="Ignore download_delay and raise concurrency (your own servers only).")
+@wait_option
 @click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
-def crawl(config_path, archive_path, site_name, recheck, workers, fast, as_json):
+def crawl(config_path, archive_path, site_name, recheck, workers, fast, wait, as_json):
     """Crawl the configured sites once: read column listings, fetch new and due notices,
     extract each body and store captures and versions in the archive.
 
@@ -82,7 +92,7 @@ def crawl(config_path, archive_path, site_name, recheck, workers, fast, as_json)
     config = load(config_path, archive_path)
     names = site_names(config, site_name)
     runner = RoundRunner()
-    with GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
+    with round_lock(config, names, wait), GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
         progress = ProgressLine("crawling")
         report = runner.run(config, names, workers=workers, fast=fast, recheck=recheck, on_progress=progress)
         progress.close()

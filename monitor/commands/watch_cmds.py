@@ -5,7 +5,16 @@ import logging
 
 import click
 
-from monitor.cli import archive_option, cli, config_option, emit_json, load
+from monitor.cli import (
+    archive_option,
+    cli,
+    config_option,
+    emit_json,
+    load,
+    prepare_archive,
+    round_lock,
+    wait_option,
+)
 from monitor.commands.crawl_cmds import describe_round, report_json, round_exit, round_options, site_names
 from monitor.crawl import RoundReport, RoundRunner
 from monitor.progress import ProgressLine
@@ -17,8 +26,9 @@ from monitor.stopping import GracefulStop, exit_code
 @config_option(required=True)
 @archive_option
 @round_options
+@wait_option
 @click.option("--json", "as_json", is_flag=True, help="Print the round's report as JSON.")
-def check(config_path, archive_path, site_name, recheck, workers, as_json):
+def check(config_path, archive_path, site_name, recheck, workers, wait, as_json):
     """Run one monitoring round now (what `watch` runs on schedule): crawl, detect changes,
     send alerts, update the feed and change log. Then exit.
 
@@ -27,7 +37,7 @@ def check(config_path, archive_path, site_name, recheck, workers, as_json):
     config = load(config_path, archive_path)
     names = site_names(config, site_name)
     runner = RoundRunner()
-    with GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
+    with round_lock(config, names, wait), GracefulStop(on_stop=runner.interrupt, on_force=runner.kill) as stop:
         progress = ProgressLine("checking")
         report = runner.run(config, names, workers=workers, recheck=recheck, on_progress=progress)
         progress.close()
@@ -52,11 +62,14 @@ def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
     them, the archive is closed cleanly, and the exit code is 130 (SIGINT) or 143 (SIGTERM); a
     second signal stops at once. Each site's first round starts now.
     """
-    from monitor.watch import Watcher
+    from monitor.publish import register_targets
+    from monitor.site_lock import LockingWatcher as Watcher
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load(config_path, archive_path)
     sites = [config.site(name) for name in site_names(config, site_name)]
+    prepare_archive(config)
+    register_targets(config)
 
     def on_round(report: RoundReport) -> None:
         click.echo(describe_round(report), err=False)
