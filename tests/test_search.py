@@ -208,3 +208,10 @@ def test_snippet_of_a_long_traditional_notice_is_cut_around_the_match(tmp_path):
     assert f"{HIGHLIGHT_START}颱風災害應變{HIGHLIGHT_END}" in snippet
     plain = snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
     assert plain.strip("…") in text
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\u3000"])
+def test_blank_query_is_a_usage_error(archive_path, query):
+    result = CliRunner().invoke(cli, ["search", query, "--archive", str(archive_path)])
+    assert result.exit_code == 2, result.output
+    assert "QUERY" in result.output

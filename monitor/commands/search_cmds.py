@@ -60,6 +60,7 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
       portalwatch search 安全生产
       portalwatch search 通知 --site demo --since 2024-01-01 --json
     """
+    query = query.strip() if query else query  # "   " asks for nothing, like ""
     if not query and not reindex:
         raise UsageError("give a QUERY to search for (or --reindex to rebuild the index)")
     config = load(config_path, archive_path)
