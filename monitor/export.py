@@ -12,7 +12,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -49,38 +48,6 @@ class ExportError(Exception):
 
 
 # -- dates on the command line -------------------------------------------------------------------
-
-def parse_since(value: str) -> str:
-    """``YYYY-MM-DD`` or an ISO datetime → the lower bound compared with stored UTC timestamps."""
-    return _bound(value)[0]
-
-
-def parse_until(value: str) -> str:
-    """The exclusive upper bound: the day after a date, the next second after a datetime."""
-    start, step = _bound(value)
-    if step == timedelta(days=1):
-        return (date.fromisoformat(start) + step).isoformat()
-    return _iso(datetime.fromisoformat(start) + step)
-
-
-def _bound(value: str) -> tuple[str, timedelta]:
-    value = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        date.fromisoformat(value)  # rejects 2024-02-30
-        return value, timedelta(days=1)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or ISO datetime (YYYY-MM-DDTHH:MM)") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    step = timedelta(microseconds=1) if moment.microsecond else timedelta(seconds=1)
-    return _iso(moment), step
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
-
 
 # -- writers -------------------------------------------------------------------------------------
 

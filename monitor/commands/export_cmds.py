@@ -13,14 +13,13 @@ from monitor.export import (
     FORMATS,
     ExportError,
     TextOutput,
-    parse_since,
-    parse_until,
     write_csv,
     write_jsonl,
     write_parquet,
     write_txt,
 )
 from monitor.stopping import GracefulStop
+from monitor.timebounds import bound_option, parse_since, parse_until
 from storage.export_rows import ExportFilter, count_export_rows, export_rows
 
 T = TypeVar("T")
@@ -41,17 +40,6 @@ class ExportProgress:
         sys.stderr.flush()
 
 
-def date_bound(parse):
-    def convert(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return convert
-
-
 @cli.command()
 @config_option()
 @archive_option
@@ -61,9 +49,9 @@ def date_bound(parse):
                    "site/YYYY/MM/<id>.txt (needs -o DIR). parquet: needs pyarrow "
                    "(pip install 'portalwatch[parquet]') and -o FILE.")
 @click.option("--site", "site_name", help="Only this site.")
-@click.option("--since", callback=date_bound(parse_since), metavar="DATE",
-              help="Only versions captured on or after DATE (YYYY-MM-DD or ISO datetime, UTC).")
-@click.option("--until", callback=date_bound(parse_until), metavar="DATE",
+@click.option("--since", callback=bound_option(parse_since), metavar="WHEN",
+              help="Only versions captured on or after WHEN: YYYY-MM-DD, an ISO time (UTC unless it has an offset) or 7d / 12h.")
+@click.option("--until", callback=bound_option(parse_until), metavar="WHEN",
               help="Only versions captured on or before DATE (a date includes that whole day).")
 @click.option("--latest/--all-versions", "latest", default=True, show_default=True,
               help="One record per notice (its newest version in the date range), or one per version.")

@@ -7,8 +7,8 @@ import sys
 import click
 
 from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load, open_archive
-from monitor.export import parse_since
 from monitor.terminal import use_color
+from monitor.timebounds import bound_option, parse_since
 from storage.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, rebuild_index, search
 
 # How a match is marked in a snippet, per output.
@@ -27,22 +27,13 @@ def html_snippet(snippet: str) -> str:
     return highlight(escaped, *HTML_MARKS)
 
 
-def _since(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_since(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 @cli.command(name="search")
 @click.argument("query", required=False)
 @config_option()
 @archive_option
 @click.option("--site", "site_name", help="Only this site.")
-@click.option("--since", callback=_since, metavar="DATE",
-              help="Only versions captured on or after DATE (YYYY-MM-DD or ISO datetime, UTC).")
+@click.option("--since", callback=bound_option(parse_since), metavar="WHEN",
+              help="Only versions captured on or after WHEN: YYYY-MM-DD, an ISO time (UTC unless it has an offset) or 7d / 12h.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Notices to show.")
 @click.option("--json", "as_json", is_flag=True,
               help="JSON Lines, one notice per line; snippet is HTML-escaped with <mark>…</mark>.")
