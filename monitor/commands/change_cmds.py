@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, timedelta
 
 import click
 
@@ -11,34 +10,19 @@ from monitor.diff import diff_fields, diff_texts, diff_to_json
 from monitor.diff_render import render_html, render_terminal, render_unified
 from monitor.normalize import display_form
 from monitor.terminal import use_color
+from monitor.timebounds import bound_option, parse_since
 from storage.archive import ArchiveError
 from storage.records import Announcement, StoredBatch, StoredChange, StoredVersion
 
 CHANGE_KINDS = ("new", "edited", "removed", "restored", "unreachable", "delisted")
 
 
-def parse_since(value: str | None) -> str | None:
-    """'2024-03-05', an ISO timestamp, or a relative '7d' / '12h' → an ISO UTC timestamp."""
-    if not value:
-        return None
-    value = value.strip()
-    units = {"d": "days", "h": "hours", "m": "minutes"}
-    if value[-1:] in units and value[:-1].isdigit():
-        delta = timedelta(**{units[value[-1]]: int(value[:-1])})
-        return (datetime.now(UTC) - delta).isoformat()
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        return datetime.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected YYYY-MM-DD, an ISO time, or 7d / 12h") from None
-
-
 @cli.command()
 @config_option()
 @archive_option
 @click.option("--site", "site_name", help="Only this site.")
-@click.option("--since", help="Detected on or after: YYYY-MM-DD, ISO time, or relative (7d, 12h).")
+@click.option("--since", callback=bound_option(parse_since), metavar="WHEN",
+              help="Detected on or after WHEN: YYYY-MM-DD, an ISO time (UTC unless it has an offset) or 7d / 12h.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(CHANGE_KINDS),
               help="Only these kinds (repeatable).")
 @click.option("--url", help="Only changes of this notice.")
@@ -61,7 +45,7 @@ def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, e
     expand = expand or url is not None
     with open_archive(config) as archive:
         try:
-            rows = archive.changes(site=site_name, since=parse_since(since), kinds=kinds, url=url,
+            rows = archive.changes(site=site_name, since=since, kinds=kinds, url=url,
                                    batch_id=batch_id)
             batches = {b: archive.batch(b) for b in dict.fromkeys(r.batch_id for r in rows if r.batch_id)}
             announced: dict[int, list[Announcement]] = {}

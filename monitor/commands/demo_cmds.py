@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import UnusableArchive, cli
+from monitor.terminal import use_color
 
 
 @cli.command()
@@ -28,7 +29,7 @@ def demo(archive_path, articles, force):
                               " or pick another --archive)")
 
     try:
-        code = run_demo(archive_path, click.echo, articles=articles, color=sys.stdout.isatty())
+        code = run_demo(archive_path, click.echo, articles=articles, color=use_color(sys.stdout))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     raise SystemExit(code)
