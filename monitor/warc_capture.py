@@ -76,6 +76,10 @@ class WarcCaptures:
         """Where the capture's answer was written (once: the capture row takes it)."""
         return self._pointers.pop(id(capture), None)
 
+    def adopt(self, capture: Capture, pointer: WarcPointer) -> None:
+        """A capture read from an existing WARC file (import-warc): its row points there."""
+        self._pointers[id(capture)] = pointer
+
     def forget(self, capture: Capture) -> None:
         self._pointers.pop(id(capture), None)
 

@@ -975,3 +975,8 @@ class Archive:
         """A capture's body read from the WARC files alone, decoded as a crawl decodes it
         (transfer chunking and content-encoding removed)."""
         return self.warc_record(capture_id).body
+
+    def warc_record_ids(self) -> set[str]:
+        """Every WARC record id a capture row points to (an import skips those)."""
+        return {row[0] for row in self.conn.execute(
+            "SELECT warc_record_id FROM captures WHERE warc_record_id IS NOT NULL")}

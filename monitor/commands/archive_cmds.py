@@ -99,7 +99,10 @@ def history(url, config_path, archive_path, as_json):
 @click.option("--version", "number", type=int, help="Version number (default: the latest).")
 @click.option("--raw", is_flag=True, help="The page as fetched (raw bytes of the version's capture).")
 @click.option("--decoded", is_flag=True, help="With --raw: decode to UTF-8 text instead of writing bytes.")
-def show(url, config_path, archive_path, number, raw, decoded):
+@click.option("--from-warc", is_flag=True,
+              help="With --raw: read the page from the WARC files rather than the archive file (the bytes"
+                   " are the same; without this, the WARC files are read only when the archive file lacks them).")
+def show(url, config_path, archive_path, number, raw, decoded, from_warc):
     """The clean text of a version of the notice at URL (or with --raw, the HTML as fetched)."""
     config = load(config_path, archive_path)
     with open_archive(config) as archive:
@@ -107,9 +110,12 @@ def show(url, config_path, archive_path, number, raw, decoded):
             version = archive.version(url, number)
             if raw:
                 capture = archive.capture_of_version(version)
-                if capture is None or not capture.body_sha256:
+                if capture is None or not (capture.body_sha256 or capture.warc_record_id):
                     raise click.ClickException(f"version {version.number} of {url} has no stored capture")
-                body = archive.raw_body(capture.body_sha256)
+                if from_warc or not capture.body_sha256:
+                    body = archive.warc_body(capture.id)
+                else:
+                    body = archive.raw_body(capture.body_sha256)
                 if decoded:
                     click.echo(decode_html(body, capture.headers.get("content-type"))[0])
                 else:
