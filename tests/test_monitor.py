@@ -173,6 +173,29 @@ def test_diff_shows_the_changed_figure_at_character_level(watched):
     assert "[+" in text and "[-" in text
 
 
+def test_diff_names_changed_fields_like_changes_json(watched):
+    portal = watched.portal
+    portal.edit_notice("hunan", 1)
+    check(watched)
+    import json
+
+    payload = json.loads(watched.invoke("diff", portal.article_url("hunan", 1), "--format", "json").output)
+    assert payload["fields"] == ["text"] and payload["status"] is None
+
+
+def test_diff_of_a_removed_notice_says_it_is_removed(watched):
+    portal = watched.portal
+    url = portal.article_url("hunan", 2)
+    portal.remove_notice("hunan", 2, how="404")
+    check(watched)
+    text = watched.invoke("diff", url).output
+    assert "now removed since" in text and "HTTP 404" in text
+    import json
+
+    payload = json.loads(watched.invoke("diff", url, "--format", "json").output)
+    assert payload["status"]["status"] == "removed" and payload["status"]["kind"] == "removed"
+
+
 def test_two_notices_redirected_to_the_home_page_are_both_removed(watched):
     portal = watched.portal
     urls = [portal.article_url("hunan", 2), portal.article_url("hunan", 3)]

@@ -135,15 +135,26 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
     with open_archive(config) as archive:
         try:
             versions = archive.versions(url)
+            state = archive.page_state(url)
+            gone = (archive.changes(url=url, kinds=["removed", "unreachable", "delisted"])
+                    if state is not None and state.status != "live" else [])
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
     old, new = pick_versions(versions, from_n, to_n)
     text_diff = diff_texts(display_form(old.text), display_form(new.text))
     fields = diff_fields(old.fields(), new.fields())
+    # The notice's present state when it is not live: a diff of a removed notice says so.
+    status = None
+    if state is not None and state.status != "live":
+        last = gone[-1] if gone else None
+        status = {"status": state.status, "detected_at": last.detected_at if last else None,
+                  "kind": last.kind if last else None, "note": last.note if last else None}
     if fmt == "json":
+        # "fields" names what changed, as `changes --json` does; "field_changes" has the values.
         emit_json({"url": url, "from_version": old.number, "to_version": new.number,
-                   "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in fields],
-                   **diff_to_json(text_diff)})
+                   "fields": (["text"] if text_diff.changed else []) + [f.name for f in fields],
+                   "field_changes": [{"name": f.name, "old": f.old, "new": f.new} for f in fields],
+                   "status": status, **diff_to_json(text_diff)})
         return
     if fmt == "html":
         from html import escape
@@ -158,7 +169,15 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
                                   f"{url} v{old.number}", f"{url} v{new.number}"), nl=False)
         return
     click.echo(f"{new.title or url}\nv{old.number} ({old.created_at[:19]}) → v{new.number} ({new.created_at[:19]})")
+    if status is not None:
+        when = f" since {status['detected_at'][:19]}" if status["detected_at"] else ""
+        click.echo(f"now {status['status']}{when}" + (f": {status['note']}" if status["note"] else ""))
     for f in fields:
         click.echo(f"  {f.name}: {f.old!r} → {f.new!r}")
     rendered = render_terminal(text_diff, color=use_color(sys.stdout))
-    click.echo(rendered if rendered else "(body text unchanged)")
+    if rendered:
+        click.echo(rendered)
+    elif old.number == new.number:
+        click.echo("(only one version stored)")
+    else:
+        click.echo("(body text unchanged)")
