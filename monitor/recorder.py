@@ -43,6 +43,14 @@ BASELINE_NOTE = "first crawl of the site"
 # cannot exist (see monitor.not_found).
 NOT_FOUND_PAGE_NOTE = "answers with the site's not-found page"
 
+# A page back to an earlier version: reported once (outcome "reverted", an edit with this
+# note); returning again within FLAP_WINDOW captures is flapping (outcome "flapping", no change).
+REVERTED = "reverted"
+FLAPPING = "flapping"
+FLAP_WINDOW = 10
+REVERTED_NOTE = ("back to version {number}; if the page keeps alternating between versions it is "
+                 "recorded as flapping and not alerted again")
+
 COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number", "issuer", "attachments")
 
 
@@ -336,6 +344,12 @@ class Recorder:
                 self._restore(state, capture, capture_id)
             archive.update_page(state.id, **page)
             return
+        if previous is not None and state.status != "removed":
+            earlier = next((v for v in archive.versions(state.url)
+                            if v.fingerprint == content.fingerprint and v.id != previous.id), None)
+            if earlier is not None:
+                self._store_return(capture, state, previous, earlier, content, log_fetch, page)
+                return
         capture_id = log_fetch("new" if previous is None else "changed", body=capture.body)
         version = archive.add_version(state.id, content, created_at=capture.fetched_at, capture_id=capture_id)
         if previous is None:
@@ -365,6 +379,26 @@ class Recorder:
         if textless and not capture.error:
             capture.error = "no notice text found on the page"
         return "error", capture.body or None
+
+    def _store_return(self, capture: Capture, state: PageState, previous: StoredVersion, earlier: StoredVersion,
+                      content: VersionContent, log_fetch, page: dict[str, object]) -> None:
+        """The page shows again what an earlier version held: the earlier version becomes
+        current (no new version). The first such return is an edit, alerted like any other
+        (outcome ``reverted``); a page that has returned to an earlier version within its last
+        :data:`FLAP_WINDOW` captures is flapping (two versions served in turn, a cache or
+        load balancer out of step): the capture is kept with outcome ``flapping``, and no
+        change is raised, so it is not alerted again each round. New content still is."""
+        archive = self.archive
+        recent = archive.captures(state.url)[-FLAP_WINDOW:]
+        flapping = any(c.outcome in (REVERTED, FLAPPING) for c in recent)
+        capture_id = log_fetch(FLAPPING if flapping else REVERTED, body=capture.body)
+        archive.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?", (earlier.id, capture_id))
+        archive.set_current_version(state.id, earlier)
+        if not flapping:
+            self._add_change(state, "edited", capture, capture_id, fields=changed_fields(previous, content),
+                             from_version_id=previous.id, to_version_id=earlier.id,
+                             note=REVERTED_NOTE.format(number=earlier.number))
+        archive.update_page(state.id, **page)
 
     def _removal_note(self, capture: Capture, state: PageState, article: Article | None,
                       not_found: bool) -> str | None:

@@ -8,7 +8,11 @@ GETs (ETag over the notice, Last-Modified of its last edit) unless the portal ru
 from __future__ import annotations
 
 import re
+import socket
+import struct
+import sys
 import threading
+import traceback
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -57,6 +61,7 @@ class SiteServer:
         handler = type(f"{key.title()}Handler", (PortalHandler,), {"site": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = quiet_handle_error
         self.httpd.block_on_close = False
         self.port = self.httpd.server_address[1]
         self.thread: threading.Thread | None = None
@@ -247,6 +252,12 @@ class SiteServer:
         return False
 
 
+def quiet_handle_error(request, client_address) -> None:
+    """A client that hangs up (a crawler cutting off an endless body) is no server error."""
+    if not isinstance(sys.exc_info()[1], (ConnectionError, OSError)):
+        traceback.print_exc()
+
+
 class PortalHandler(BaseHTTPRequestHandler):
     """Thin HTTP glue: asks the :class:`SiteServer` for an answer and writes it."""
 
@@ -267,10 +278,17 @@ class PortalHandler(BaseHTTPRequestHandler):
         if answer.delay > 0 and self.site.stop_event.wait(answer.delay):
             self.close_connection = True
             return
+        if answer.reset:  # RST instead of an answer: SO_LINGER with a zero timeout, then close
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
         self.send_response(answer.status)
         for name, value in answer.headers:
             self.send_header(name, value)
-        if answer.status != 304:
+        if answer.length == -1:  # a body without end: no length, the connection closes after it
+            self.close_connection = True
+        elif answer.status != 304:
             length = answer.length if answer.length is not None else len(answer.body)  # type: ignore[arg-type]
             self.send_header("Content-Length", str(length))
         self.end_headers()
@@ -281,6 +299,8 @@ class PortalHandler(BaseHTTPRequestHandler):
                 self.wfile.write(answer.body)
             else:
                 for chunk in answer.body:
+                    if self.site.stop_event.is_set():
+                        break
                     self.wfile.write(chunk)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 ARTICLE_PATTERNS = (
     r"/t\d{8}_\d+\.s?html?$",  # TRS
@@ -43,14 +43,31 @@ NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页")
 NOT_HTTP = ("javascript:", "mailto:", "tel:", "#")
 
 
+# Query parameters that only say where a reader came from (share buttons, WeChat, ads): one
+# notice linked with and without them is one notice.
+TRACKING_PARAMS = frozenset(["spm", "from", "fbclid", "gclid", "isappinstalled", "scene", "clicktime",
+                             "share_token", "wxshare_count", "share_from", "timestamp_share"])
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without tracking parameters (``utm_*``, ``spm``, ``from``...); other
+    parameters keep their order and spelling."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [pair for pair in parts.query.split("&")
+            if pair and not ((name := pair.split("=", 1)[0].lower()).startswith("utm_") or name in TRACKING_PARAMS)]
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
 def absolute(base: str, href: str | None) -> str | None:
-    """The absolute, fragment-free http(s) URL a link points to, or None."""
+    """The absolute, fragment-free, tracking-free http(s) URL a link points to, or None."""
     if not href:
         return None
     href = href.strip()
     if not href or href.lower().startswith(NOT_HTTP):
         return None
-    url = urldefrag(urljoin(base, href))[0]
+    url = without_tracking(urldefrag(urljoin(base, href))[0])
     return url if url.startswith(("http://", "https://")) else None
 
 

@@ -26,7 +26,7 @@ from spiders.links import (
     scripted_pager_urls,
 )
 from spiders.plan import CrawlPlan, KnownNotice
-from spiders.scope import OutOfScope, SiteScope
+from spiders.scope import REFUSED, OutOfScope, SiteScope
 from spiders.sniff import sniff_not_html
 
 # Statuses handed to the callbacks instead of being dropped by Scrapy's HttpError middleware.
@@ -242,14 +242,23 @@ class PortalSpider(scrapy.Spider):
         # A redirect hop that failed (or was refused) is a failure of the URL first requested.
         redirects = tuple(request.meta.get("redirect_urls", ()))
         refused = failure.check(OutOfScope) is not None
+        location = response.headers.get("Location", b"").decode("latin-1") if response is not None else ""
+        if 300 <= (response.status if response is not None else 0) < 400 and location:
+            # Scrapy's redirect middleware hands back a redirect it will not follow (file://,
+            # ftp://): the scope refuses it as it would any hop outside http(s).
+            target = absolute(request.url, location) if location.lower().startswith(("http:", "https:")) else location
+            refused, redirects = True, (*redirects, request.url) if not redirects else redirects
+            request_url, reason = target, f"{REFUSED}: {target} is not http(s)"
+        else:
+            request_url, reason = request.url, failure.getErrorMessage()
         # A probe that fails (or that robots.txt forbids) only means no new fingerprint: not worth a line.
         log = self.logger.debug if kind == "probe" else self.logger.warning
-        log("fetch failed: %s: %s", redirects[0] if redirects else request.url, failure.getErrorMessage())
-        error = failure.getErrorMessage() if refused else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        log("fetch failed: %s: %s", redirects[0] if redirects else request.url, reason)
+        error = reason if refused else f"{failure.type.__name__}: {reason}"
         if refused and redirects:
-            error = f"redirect to {request.url} {error}"
+            error = f"redirect to {request_url} {error}"
         yield Capture(
-            site=self.plan.site, url=redirects[0] if redirects else request.url, final_url=request.url,
+            site=self.plan.site, url=redirects[0] if redirects else request.url, final_url=request_url,
             status=response.status if response is not None else 0, fetched_at=now_iso(),
             kind=kind, listed_in=request.meta.get("listed_in"), mirror_of=request.meta.get("mirror_of"),
             column=request.meta.get("column"), redirect_urls=redirects, error=error[:500], refused=refused,

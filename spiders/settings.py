@@ -39,6 +39,8 @@ HTTPCACHE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100): a refused host is never contacted at all (see spiders.scope).
     "spiders.scope.ScopeMiddleware": 50,
+    # Sees 429/503 answers before the retry middleware (550) and waits their Retry-After.
+    "spiders.retry_after.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
