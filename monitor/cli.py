@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from monitor.config import DEFAULT_ARCHIVE, Config, ConfigError, load_config
-from storage.archive import Archive, ArchiveError, BadArchive
+from storage.archive import Archive, ArchiveError, BadArchive, inspect_archive_file
 
 
 class UsageError(click.UsageError):
@@ -51,7 +51,11 @@ def load(config_path: Path | None, archive_path: Path | None) -> Config:
 
 
 def open_archive(config: Config, *, readonly: bool = True) -> Archive:
+    """Open the archive for a command; a bad one is one line naming the file, exit 2."""
     try:
+        if readonly and not config.archive.exists():
+            raise ArchiveError(f"no archive at {config.archive} (run `portalwatch crawl` first)")
+        inspect_archive_file(config.archive, write=not readonly)
         return Archive(config.archive, readonly=readonly)
     except BadArchive as exc:
         raise UnusableArchive(str(exc)) from None

@@ -70,7 +70,11 @@ def _writable(path: Path) -> bool:
 
 def inspect_archive_file(path: Path, *, write: bool) -> None:
     """Raise :class:`BadArchive` when ``path`` cannot serve as an archive (for writing when
-    ``write``): checked on the file itself, before any command starts its work."""
+    ``write``): checked on the file itself, before any command starts its work.
+
+    Call it before the process opens the archive, never while a connection to it is open:
+    closing any file descriptor of the archive drops every POSIX lock the process holds on it,
+    the SQLite connections' included."""
     if path.is_dir():
         raise BadArchive(f"{path}: is a folder, not an archive file")
     folder = path.parent if str(path.parent) else Path(".")
@@ -154,7 +158,6 @@ class Archive:
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise ArchiveError(f"no archive at {self.path} (run `portalwatch crawl` first)")
-        inspect_archive_file(self.path, write=not readonly)
         try:
             if readonly:
                 _upgrade_if_older(self.path)
