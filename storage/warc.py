@@ -24,6 +24,7 @@ import heapq
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from warcio.warcwriter import WARCWriter
 
 DEFAULT_MAX_SIZE = 1_000_000_000  # bytes: a file is closed and the next one started past this
 INDEX_NAME = "index.cdxj"
+GZIP_LEVEL = 6  # per record; 9 (warcio's) is ~3x slower for ~2% smaller files
 FILE_PREFIX = "portalwatch"
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -172,6 +174,7 @@ class WarcWriter:
         self._serial = 0
         self._warcinfo: dict[str, str] = {}  # site -> warcinfo record id in the current file
         self._writer: WARCWriter | None = None
+        self._buffer = io.BytesIO()
         self._pending_index: list[str] = []
         self.files_written: list[str] = []
 
@@ -188,7 +191,10 @@ class WarcWriter:
                 break
         self._out = open(self.directory / name, "ab")  # noqa: SIM115 - kept open across fetches
         self._name = name
-        self._writer = WARCWriter(self._out, gzip=True, warc_version="1.1")
+        # Records are built uncompressed and gzipped here, one member each, at GZIP_LEVEL:
+        # warcio's own gzip runs at level 9, which costs the crawl's process a fifth of its speed.
+        self._buffer = io.BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
         self._warcinfo = {}
         self.files_written.append(name)
 
@@ -219,9 +225,14 @@ class WarcWriter:
 
     def _write(self, record) -> tuple[int, int]:
         assert self._out is not None and self._writer is not None
-        start = self._out.tell()
+        self._buffer.seek(0)
+        self._buffer.truncate()
         self._writer.write_record(record)
-        return start, self._out.tell() - start
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        member = compressor.compress(self._buffer.getvalue()) + compressor.flush()
+        start = self._out.tell()
+        self._out.write(member)
+        return start, len(member)
 
     # -- records ---------------------------------------------------------------------------
 
