@@ -1,13 +1,15 @@
 """Tell watchers about changes through Apprise, without ever losing one or leaking a secret.
 
 Every change goes to the global ``alerts`` targets plus its site's ``alerts`` targets, one
-Apprise notification per target. A failing target is retried a few times with backoff,
-logged, and recorded in the archive's ``deliveries`` table with ``ok = 0``;
-:func:`retry_pending` (called at the start of each round) sends those again. Nothing here
-raises on a delivery failure: the change is already safe in the archive and the feed.
+Apprise notification per target. What each target has been told is the outbox's business
+(:mod:`monitor.publish`): this module sends the announcements a run has claimed. A failing
+target is retried a few times with backoff within the run, logged, and its announcement
+marked failed: tried again at the next run, then after 1, 2, 4 ... minutes (at most hourly).
+Every attempt is also logged in the archive's ``deliveries`` table. Nothing here raises on a
+delivery failure: the change is already safe in the archive and the feed.
 
 A mass change (many notices of one site edited in one round, see :mod:`monitor.rounds`) is
-one message for the site, recorded in ``batch_deliveries``; its member changes are never
+one message for the site, logged in ``batch_deliveries``; its member changes are never
 alerted one by one.
 
 Secrets: an Apprise URL in sites.toml may hold ``${ENV_VAR}`` references. They are expanded
