@@ -50,19 +50,7 @@ def atom_time(value: str | None) -> str:
 
 def latest_change_ids(archive: Archive, *, site: str | None = None, limit: int = DEFAULT_LIMIT) -> list[int]:
     """Ids of the newest changes (by detection order), skipping re-extraction changes."""
-    sql = (
-        "SELECT changes.id FROM changes JOIN pages ON pages.id = changes.page_id"
-        " JOIN sites ON sites.id = pages.site_id"
-        " LEFT JOIN versions ON versions.id = COALESCE(changes.to_version_id, changes.from_version_id)"
-        " WHERE COALESCE(versions.reextracted, 0) = 0"
-    )
-    params: list[object] = []
-    if site:
-        sql += " AND sites.name = ?"
-        params.append(site)
-    sql += " ORDER BY changes.id DESC LIMIT ?"
-    params.append(max(int(limit), 0))
-    return [row[0] for row in archive.conn.execute(sql, params)]
+    return archive.newest_change_ids(site=site, limit=limit)
 
 
 def render_feed(archive: Archive, *, site: str | None = None, limit: int = DEFAULT_LIMIT) -> str:

@@ -26,6 +26,7 @@ from storage.records import (
     NotFoundPage,
     PageState,
     PageSummary,
+    ReextractCandidate,
     SiteLock,
     StoredBatch,
     StoredCapture,
@@ -523,6 +524,48 @@ class Archive:
                           warc_record_id=r[12], address=r[13] or url)
             for r in rows
         ]
+
+    def reextract_candidates(self, site: str | None = None) -> list[ReextractCandidate]:
+        """Every notice with a current version, with the capture that holds its latest raw body."""
+        rows = self.conn.execute(
+            "SELECT pages.id, pages.url, sites.name, pages.last_body_sha256, pages.current_version_id,"
+            " versions.fingerprint,"
+            " (SELECT captures.id FROM captures WHERE captures.page_id = pages.id"
+            "  AND captures.body_sha256 = pages.last_body_sha256 ORDER BY captures.id DESC LIMIT 1)"
+            " FROM pages JOIN sites ON sites.id = pages.site_id"
+            " JOIN versions ON versions.id = pages.current_version_id"
+            + (" WHERE sites.name = ?" if site else "") + " ORDER BY pages.id",
+            (site,) if site else (),
+        ).fetchall()
+        return [ReextractCandidate(*row) for row in rows]
+
+    def capture_headers(self, capture_id: int) -> dict[str, str]:
+        """The response headers kept for a capture ({} when none were kept, as for a 304)."""
+        found = self.conn.execute(
+            "SELECT header_sets.headers FROM captures JOIN header_sets ON header_sets.id = captures.header_set_id"
+            " WHERE captures.id = ?", (capture_id,)).fetchone()
+        return json.loads(found[0]) if found else {}
+
+    def link_capture_to_current_version(self, page_id: int, capture_id: int) -> None:
+        """Point a capture at its page's current version (after a re-extraction stored one)."""
+        self.conn.execute("UPDATE captures SET version_id = (SELECT current_version_id FROM pages WHERE id = ?)"
+                          " WHERE id = ?", (page_id, capture_id))
+
+    def newest_change_ids(self, *, site: str | None = None, limit: int = 50) -> list[int]:
+        """Ids of the newest changes (by detection order), without those of re-extracted versions."""
+        sql = (
+            "SELECT changes.id FROM changes JOIN pages ON pages.id = changes.page_id"
+            " JOIN sites ON sites.id = pages.site_id"
+            " LEFT JOIN versions ON versions.id = COALESCE(changes.to_version_id, changes.from_version_id)"
+            " WHERE COALESCE(versions.reextracted, 0) = 0"
+        )
+        params: list[object] = []
+        if site:
+            sql += " AND sites.name = ?"
+            params.append(site)
+        sql += " ORDER BY changes.id DESC LIMIT ?"
+        params.append(max(int(limit), 0))
+        return [row[0] for row in self.conn.execute(sql, params)]
 
     def raw_body(self, sha256: str) -> bytes:
         row = self.conn.execute(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # The metadata fields a version carries, in the order they are stored and compared.
 VERSION_FIELDS = (
@@ -272,3 +273,15 @@ class SiteLock:
     command: str | None
     before_change_id: int
     acquired_at: str
+
+
+class ReextractCandidate(NamedTuple):
+    """A notice whose latest raw capture can be extracted again (``portalwatch reextract``)."""
+
+    page_id: int
+    url: str
+    site: str
+    body_sha256: str | None
+    current_version_id: int
+    fingerprint: str
+    capture_id: int | None

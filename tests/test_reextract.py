@@ -32,3 +32,15 @@ def test_reextracted_version_is_marked_and_raises_no_change(setup):
     assert report["changes"] == {}
     history = json.loads(setup.invoke("history", url, "--json").output)
     assert [v["reextracted"] for v in history["versions"]] == [False, True]
+
+
+def test_version_fingerprinted_by_an_older_comparison_form_is_not_re_stored(setup):
+    """An upgrade that changes how fingerprints are computed (not what the notice says)
+    leaves every version as it is, and the next round raises nothing."""
+    check(setup)
+    with Archive(setup.archive_path) as archive:
+        archive.conn.execute("UPDATE versions SET fingerprint = 'computed-by-an-older-portalwatch'")
+    out = json.loads(setup.invoke("reextract", "--json", "--workers", "0").output)
+    assert out["checked"] > 0 and out["updated"] == 0
+    setup.portal.churn_boilerplate()
+    assert check(setup)["changes"] == {}
