@@ -109,6 +109,8 @@ class TaggedCapture:
 class SharedPortalSpider(PortalSpider):
     """A plan's spider whose round state is shared by all workers through Redis."""
 
+    name = "portal-shared"
+
     def __init__(self, plan: CrawlPlan, plan_key: str, server, keys: Keys) -> None:
         super().__init__(plan)
         self.plan_key = plan_key

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 BOT_NAME = "portalwatch"
-SPIDER_MODULES = ["spiders"]
+# Crawls are started with the spider class itself: nothing is looked up by name, so the
+# package is not walked (it also holds modules of optional extras, e.g. spiders.redis_queue).
+SPIDER_MODULES: list[str] = []
 NEWSPIDER_MODULE = "spiders"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False

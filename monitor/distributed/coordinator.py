@@ -185,6 +185,7 @@ class Coordinator:
                                           "LEFT", "RIGHT")
                 if data is None:
                     continue
+                applying_since = time.perf_counter()
                 result = decode(data)
                 if not self.server.sismember(done, result.capture_id):
                     result = BlobStore.load(result)
@@ -196,6 +197,9 @@ class Coordinator:
                 with self.server.pipeline(transaction=True) as pipe:
                     pipe.sadd(done, result.capture_id)
                     pipe.lrem(self.keys.applying, 1, data)
+                    # The coordinator's own cost per result (its ceiling: results/s it can store).
+                    pipe.hincrby(self.keys.stats, "applied", 1)
+                    pipe.hincrbyfloat(self.keys.stats, "apply_seconds", time.perf_counter() - applying_since)
                     pipe.execute()
                 BlobStore.discard(result)
             if not self.interrupted:

@@ -58,6 +58,7 @@ def worker_settings(redis_url: str, *, concurrency: int, worker_id: str, blob_st
         ITEM_PIPELINES={"monitor.distributed.worker.ResultPipeline": 300},
         DOWNLOADER_MIDDLEWARES={**defaults.DOWNLOADER_MIDDLEWARES, "spiders.redis_queue.HostPoliteness": 60},
         EXTENSIONS={**defaults.EXTENSIONS, "monitor.distributed.worker.Heartbeat": 0},
+        STATS_DUMP=False,
         PORTALWATCH_WORKER_ID=worker_id,
         PORTALWATCH_BLOB_STORE=blob_store,
         PORTALWATCH_BLOB_THRESHOLD=blob_threshold,
@@ -208,12 +209,13 @@ def run_worker(redis_url: str, *, concurrency: int = 16, extraction_workers: int
     pool = ExtractionPool(extraction_workers)
     pool.start()
     _POOL["pool"] = pool
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    for noisy in ("scrapy", "twisted", "py.warnings", "scrapy_redis"):
-        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     settings = worker_settings(redis_url, concurrency=concurrency, worker_id=worker_id, blob_store=blob_store,
                                blob_threshold=blob_threshold, heartbeat_ttl=heartbeat_ttl)
     process = CrawlerProcess(settings, install_root_handler=False)
+    # As in a single-machine round: a failed fetch is one line (the spider's), not Scrapy's tracebacks.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    for noisy in ("scrapy", "twisted", "py.warnings", "scrapy_redis"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     process.crawl(WorkerSpider, worker_id=worker_id, visibility_timeout=visibility_timeout)
     try:
         process.start()
