@@ -1017,6 +1017,27 @@ class Archive:
                                f" not {pointer.record_id}")
         return record
 
+    def warc_chain(self, capture_id: int) -> list[WarcPointer]:
+        """A capture's WARC record and, when it is a revisit, the record it refers to (and so
+        on: the last one is a full response). Empty when the capture was not written there."""
+        chain: list[WarcPointer] = []
+        current: int | None = capture_id
+        while current is not None:
+            pointer = self.warc_pointer(current)
+            if pointer is None or any(p.record_id == pointer.record_id for p in chain):
+                break
+            chain.append(pointer)
+            if pointer.refers_to is None:
+                break
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE page_id = (SELECT page_id FROM captures WHERE id = ?)"
+                " AND warc_record_id = ?", (current, pointer.refers_to)).fetchone()
+            if row is None:
+                raise ArchiveError(f"capture {current} is a revisit of {pointer.refers_to}, which the"
+                                   " archive does not point to")
+            current = row[0]
+        return chain
+
     def warc_body(self, capture_id: int) -> bytes:
         """A capture's body read from the WARC files alone, decoded as a crawl decodes it
         (transfer chunking and content-encoding removed)."""

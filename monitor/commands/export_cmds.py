@@ -43,11 +43,12 @@ class ExportProgress:
 @cli.command()
 @config_option()
 @archive_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "wacz"]), default="jsonl", show_default=True,
               help="jsonl: one JSON object per line. csv: UTF-8 with a byte-order mark, so Excel shows "
                    "Chinese correctly; attachments as JSON text. txt: a folder tree "
                    "site/YYYY/MM/<id>.txt (needs -o DIR). parquet: needs pyarrow "
-                   "(pip install 'portalwatch[parquet]') and -o FILE.")
+                   "(pip install 'portalwatch[parquet]') and -o FILE. wacz: the WARC files as a WACZ package "
+                   "(with --site, that site's records; needs -o FILE.wacz).")
 @click.option("--site", "site_name", help="Only this site.")
 @click.option("--since", callback=bound_option(parse_since), metavar="WHEN",
               help="Only versions captured on or after WHEN: YYYY-MM-DD, an ISO time (UTC unless it has an offset) or 7d / 12h.")
@@ -74,6 +75,11 @@ def export(config_path, archive_path, fmt, site_name, since, until, latest, chan
       portalwatch export --all-versions --changed-only --since 2024-01-01 > edits.jsonl
       portalwatch export --format txt --site demo -o notices/
     """
+    if fmt == "wacz":
+        from monitor.commands.wacz_cmds import export_wacz
+
+        return export_wacz(config_path, archive_path, site_name, output,
+                           other_filters=bool(since or until or changed_only or not latest))
     if fmt in ("txt", "parquet") and output == "-":
         raise UsageError(f"--format {fmt} needs -o PATH ({'a folder' if fmt == 'txt' else 'a .parquet file'})")
     config = load(config_path, archive_path)
