@@ -280,6 +280,51 @@ TABLES: dict[str, dict] = {
         "description": "Trigram full-text index of versions (rowid = versions.id).",
         "hidden": True,
     },
+    "announcements": {
+        "title": "Announcements",
+        "description": "Each change (or mass change) and each target it is told to: an alert target, the change log"
+                       " or the feed, and whether it has been (see `portalwatch deliveries`).",
+        "facets": ["target", "state"],
+        "columns": {
+            "id": "Announcement id.",
+            "change_id": "The change told (null for a mass change).",
+            "batch_id": "The mass change told (null for a change).",
+            "target": "An alert target (its name, never its secret URL), changelog or feed.",
+            "state": "pending, sending, sent, failed or skipped.",
+            "attempts": "Sends tried so far.",
+            "next_attempt_at": "When a failed one is tried again (empty: the next run).",
+            "claimed_by": "The process and thread sending it now.",
+            "claimed_at": "When it was claimed.",
+            "done_at": "When it was sent or skipped.",
+            "error": "Why the latest attempt failed, or why it was skipped.",
+            "marker": "Change log size before its line was appended (for recovery after a crash).",
+        },
+    },
+    "announce_targets": {
+        "title": "Announcement targets",
+        "description": "Every target changes are told to, and how far its announcements were queued.",
+        "hidden": True,
+        "columns": {
+            "target": "An alert target's name, changelog or feed.",
+            "through_change_id": "Changes up to this id are queued for it.",
+            "through_batch_id": "Mass changes up to this id are queued for it.",
+            "registered_at": "When the target was first seen.",
+        },
+    },
+    "site_locks": {
+        "title": "Running rounds",
+        "description": "One row per site whose round is running: the one process allowed to write it.",
+        "hidden": True,
+        "columns": {
+            "site": "Site name.",
+            "holder": "The holder's token (process and thread).",
+            "pid": "Process id of the holder.",
+            "pid_started": "When that process started (to tell a reused PID).",
+            "command": "The command holding it.",
+            "before_change_id": "The last change id before the round began.",
+            "acquired_at": "When the round began.",
+        },
+    },
 }
 
 _CHANGE_JOINS = """

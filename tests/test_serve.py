@@ -300,7 +300,8 @@ def schema_tables(path: Path) -> dict[str, list[str]]:
 def test_metadata_describes_every_table_and_column(built):
     tables = schema_tables(built.path)
     assert set(tables) == {"sites", "pages", "captures", "versions", "changes", "blobs", "header_sets",
-                           "deliveries", "change_batches", "batch_deliveries", "not_found_pages"}
+                           "deliveries", "change_batches", "batch_deliveries", "not_found_pages",
+                           "announcements", "announce_targets", "site_locks"}
     for name, columns in tables.items():
         meta = TABLES[name]
         assert meta["title"] and meta["description"], name
