@@ -118,7 +118,7 @@ def test_kill_9_of_check_after_edits_were_stored_then_check_announces_each_once(
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         stored_before = len(stored_changes(setup, kinds=["edited"]))
-        assert 2 <= stored_before < 10, "the kill should land mid-round"
+        assert 2 <= stored_before < 10, f"the kill should land mid-round ({stored_before} edits stored)"
         assert webhook.posts == [], "killed before publishing"
 
         setup.invoke("check", "--recheck", "all", "--workers", "0")  # takes over the dead PID's lock
@@ -126,7 +126,10 @@ def test_kill_9_of_check_after_edits_were_stored_then_check_announces_each_once(
 
     edits = stored_changes(setup, kinds=["edited"])
     assert sorted(c.url for c in edits) == sorted(edited)  # each edit stored once, none lost
-    assert alerted_urls(webhook) == Counter({url: 1 for url in edited})
+    with Archive(setup.archive_path, readonly=True) as archive:
+        states = [(a.change_id, a.target, a.state, a.error) for a in archive.announcements()
+                  if a.change_id in {c.id for c in edits}]
+    assert alerted_urls(webhook) == Counter({url: 1 for url in edited}), (states, webhook.posts)
     logged = changelog_ids(setup)
     every_change = [c.id for c in stored_changes(setup)]
     assert logged == Counter({change_id: 1 for change_id in every_change})
