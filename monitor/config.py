@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from storage.warc import DEFAULT_MAX_SIZE as DEFAULT_WARC_MAX_SIZE
 
 DEFAULT_ARCHIVE = Path("portalwatch.db")
+# Attachments larger than this are not fetched (a notice's files are documents, not data dumps).
+DEFAULT_ATTACHMENT_MAX_SIZE = 50 * 1000**2
 DEFAULT_USER_AGENT = "portalwatch/0.1 (archival crawler; +https://pypi.org/project/portalwatch/)"
 
 # Every key a [[site]] table may hold, with its default.
@@ -45,10 +47,12 @@ SITE_DEFAULTS: dict[str, object] = {
     "not_found_probe": True,  # learn the site's own not-found page once per round
     "mirrors": [],  # Traditional (繁體) mirrors: [{ prefix = mirror URL prefix, of = primary URL prefix }]
     "warc": True,  # also write every fetch to WARC files next to the archive (storage.warc)
+    "attachments": True,  # fetch the files linked from notices (monitor.attachments)
+    "attachment_max_size": "50MB",  # a larger attachment is not fetched (bytes, or "50MB")
 }
 
 # Keys that may also be set at the top level of the file, as the default of every site.
-GLOBAL_SITE_KEYS = ("mass_change_share", "mass_change_min", "warc")
+GLOBAL_SITE_KEYS = ("mass_change_share", "mass_change_min", "warc", "attachments", "attachment_max_size")
 
 SCHEDULE_DEFAULTS = {"every": "1h", "cron": None, "jitter": "0s"}
 RECHECK_DEFAULTS = {"recent_days": 30, "older_every": 6, "unreachable_after": 3}
@@ -140,6 +144,8 @@ class SiteConfig:
     not_found_probe: bool = True
     mirrors: tuple[Mirror, ...] = ()
     warc: bool = True
+    attachments: bool = True
+    attachment_max_size: int = DEFAULT_ATTACHMENT_MAX_SIZE
 
     @property
     def list_pages_per_column(self) -> int:
@@ -343,6 +349,14 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
     warc = raw.get("warc", True)
     if not isinstance(warc, bool):
         raise fail("warc", f"expected true or false, got {warc!r}")
+    attachments = raw.get("attachments", True)
+    if not isinstance(attachments, bool):
+        raise fail("attachments", f"expected true or false, got {attachments!r}")
+    try:
+        attachment_max_size = _parse_size(raw.get("attachment_max_size", SITE_DEFAULTS["attachment_max_size"]),
+                                          file=file, key="attachment_max_size")
+    except ConfigError as exc:
+        raise fail("attachment_max_size", str(exc).rsplit(": ", 1)[-1]) from None
     probe = raw.get("not_found_probe", True)
     if not isinstance(probe, bool):
         raise fail("not_found_probe", f"expected true or false, got {probe!r}")
@@ -377,6 +391,8 @@ def _parse_site(raw: object, *, index: int, file: Path | None, default_agent: st
         not_found_probe=probe,
         mirrors=mirrors,
         warc=warc,
+        attachments=attachments,
+        attachment_max_size=attachment_max_size,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 
+from monitor.attachments import AttachmentFetcher
 from monitor.recorder import Recorder
 from spiders.capture import Capture
 
@@ -16,15 +17,22 @@ RECORDERS: dict[str, Recorder] = {}
 
 
 class ArchivePipeline:
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, crawler: Crawler | None = None) -> None:
         self.recorder = recorder
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         recorder = RECORDERS.get(crawler.settings.get("PORTALWATCH_RECORDER", ""))
         if recorder is None:
             raise RuntimeError("PORTALWATCH_RECORDER is not set: run crawls through `portalwatch crawl`")
-        return cls(recorder)
+        return cls(recorder, crawler)
+
+    def open_spider(self) -> None:
+        """A site's crawl starts: its notices' attachments are fetched through its downloader."""
+        plan = getattr(self.crawler.spider, "plan", None) if self.crawler is not None else None
+        if plan is not None:
+            self.recorder.attachment_fetchers[plan.site] = AttachmentFetcher(self.crawler)
 
     async def process_item(self, item: Capture) -> Capture:
         await self.recorder.record(item)

@@ -12,10 +12,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
 
 from monitor.article import Article
+from monitor.attachments import (
+    AttachmentFetch,
+    AttachmentFetcher,
+    fills_hashes,
+    hashes_form,
+    names_form,
+    replaced_files,
+    store_fetches,
+    with_hashes,
+)
 from monitor.config import Config, SiteConfig
 from monitor.extraction_pool import ExtractionPool
 from monitor.normalize import content_fingerprint, normalize_field, normalize_text
@@ -30,6 +38,7 @@ from monitor.removal import (
 )
 from monitor.warc_capture import WarcCaptures
 from spiders.capture import Capture
+from storage import attachments as stored_attachments
 from storage.archive import Archive
 from storage.records import PageState, StoredVersion, VersionContent
 
@@ -56,9 +65,8 @@ COMPARED_FIELDS = ("title", "published", "source", "doc_number", "index_number",
 
 def compared_fields(title, published, source, doc_number, index_number, issuer, attachments) -> dict:
     """Metadata in comparison form. ``published`` compares by day (templates differ in
-    whether they show the time); attachments by file name."""
-    # By file name as a reader sees it: 周六A01.pdf and %E5%91%A8%E5%85%ADA01.pdf are one file.
-    names = sorted(unquote(PurePosixPath(urlsplit(a["url"]).path).name) for a in attachments or [])
+    whether they show the time); attachments by file name and link text (their bytes by
+    SHA-256: see monitor.attachments)."""
     return {
         "title": title,
         "published": (published or "")[:10] or None,
@@ -66,16 +74,22 @@ def compared_fields(title, published, source, doc_number, index_number, issuer, 
         "doc_number": doc_number,
         "index_number": index_number,
         "issuer": issuer,
-        "attachments": " ".join(names) or None,
+        "attachments": names_form(attachments),
     }
 
 
-def version_content(article: Article) -> VersionContent:
-    attachments = [{"url": a.url, "text": a.text} for a in article.attachments]
+def fingerprint_of(text: str, fields: dict, attachments: list[dict] | None) -> str:
+    """The version fingerprint: text, compared metadata and the attachments' content hashes."""
+    return content_fingerprint(text, {**fields, "attachment_files": hashes_form(attachments)})
+
+
+def version_content(article: Article, hashes: dict[str, str | None] | None = None) -> VersionContent:
+    """The version ``article`` makes; ``hashes``: its attachments' SHA-256 by URL, where known."""
+    attachments = with_hashes([{"url": a.url, "text": a.text} for a in article.attachments], hashes or {})
     fields = compared_fields(article.title, article.published, article.source, article.doc_number,
                              article.index_number, article.issuer, attachments)
     return VersionContent(
-        fingerprint=content_fingerprint(article.text, fields), text=article.text, title=article.title,
+        fingerprint=fingerprint_of(article.text, fields, attachments), text=article.text, title=article.title,
         published=article.published, source=article.source, editor=article.editor, author=article.author,
         doc_number=article.doc_number, index_number=article.index_number, issuer=article.issuer,
         attachments=attachments, extractor=article.extractor,
@@ -92,7 +106,22 @@ def changed_fields(old: StoredVersion, new: VersionContent) -> list[str]:
     after = compared_fields(new.title, new.published, new.source, new.doc_number, new.index_number,
                             new.issuer, new.attachments)
     out.extend(name for name in COMPARED_FIELDS if normalize_field(before[name]) != normalize_field(after[name]))
+    if "attachments" not in out and replaced_files(old.attachments, new.attachments):
+        out.append("attachments")
     return out
+
+
+def with_attachments(version: StoredVersion, attachments: list[dict]) -> VersionContent:
+    """A stored version's content with another attachment list (a file replaced behind an
+    unchanged page, or hashes first learnt)."""
+    fields = compared_fields(version.title, version.published, version.source, version.doc_number,
+                             version.index_number, version.issuer, attachments)
+    return VersionContent(
+        fingerprint=fingerprint_of(version.text, fields, attachments), text=version.text, title=version.title,
+        published=version.published, source=version.source, editor=version.editor, author=version.author,
+        doc_number=version.doc_number, index_number=version.index_number, issuer=version.issuer,
+        attachments=attachments, extractor=version.extractor,
+    )
 
 
 @dataclass
@@ -148,6 +177,9 @@ class Recorder:
         self.tally = tally or RoundTally()
         self._sites = {site.name: site for site in config.sites}
         self.warc = WarcCaptures(archive, config)  # every fetch also goes to the WARC files
+        # Per site, what fetches attachments through the site's running crawl (set by
+        # monitor.pipeline); none when recording without a crawl (import-warc, distributed).
+        self.attachment_fetchers: dict[str, AttachmentFetcher] = {}
         # A site's first round is its baseline: its notices are "new" to the archive, not news.
         self._first_round = {site.name for site in config.sites if archive.rounds_done(site.name) == 0}
         # Each site's not-found page as last learnt (replaced when this round's probe answers).
@@ -237,8 +269,37 @@ class Recorder:
                 article = await self.pool.extract(capture.body, capture.final_url, capture.content_type,
                                                   site.content_selector if site else None)
                 self.tally.extracted += 1
+        unchanged = capture.not_modified or (good_answer and body_sha == last_sha)
+        fetches = await self._fetch_attachments(capture, state, article, unchanged)
+        if fetches:
+            # The files took a while: another address of this notice (a mirror) may have been
+            # recorded meanwhile, so the decision reads the page as it is now.
+            state = self.archive.page_state(capture.mirror_of or capture.url)
         with self.archive.transaction():
-            self._store_notice(capture, body_sha, article, state, not_found=not_found, last_sha=last_sha)
+            self._store_notice(capture, body_sha, article, state, not_found=not_found, last_sha=last_sha,
+                               attachments=fetches)
+
+    async def _fetch_attachments(self, capture: Capture, state: PageState | None, article: Article | None,
+                                 unchanged: bool) -> dict[str, AttachmentFetch]:
+        """This round's fetch of the notice's attachments, before its version is decided: those
+        of the extracted page, or of the current version when the page is unchanged."""
+        site = self.site(capture.site)
+        fetcher = self.attachment_fetchers.get(capture.site)
+        if fetcher is None or site is None or not site.attachments or capture.mirror_of is not None:
+            return {}
+        if article is not None:
+            urls = [a.url for a in article.attachments]
+        elif unchanged and state is not None and state.current_version_id is not None:
+            current = self.archive.version_by_id(state.current_version_id)
+            urls = [a["url"] for a in current.attachments] if current else []
+        else:
+            return {}
+        if not urls:
+            return {}
+        fetches = await fetcher.fetch(self.archive, site, urls)
+        for fetch in fetches.values():
+            self.warc.write(fetch.capture, site)
+        return fetches
 
     def _add_change(self, state: PageState, kind: str, capture: Capture, capture_id: int, **kwargs) -> None:
         change_id = self.archive.add_change(state.id, kind, detected_at=capture.fetched_at,
@@ -246,7 +307,8 @@ class Recorder:
         self.tally.count_change(kind, change_id, state.site)
 
     def _store_notice(self, capture: Capture, body_sha: str | None, article: Article | None,
-                      state: PageState | None, *, not_found: bool = False, last_sha: str | None = None) -> None:
+                      state: PageState | None, *, not_found: bool = False, last_sha: str | None = None,
+                      attachments: dict[str, AttachmentFetch] | None = None) -> None:
         # ``state`` was read before extraction; a URL is fetched once per round, so nothing
         # else has written this page in between (a mirror address is another URL: its capture
         # never changes a page that has a version, see _store_mirror_capture).
@@ -256,6 +318,9 @@ class Recorder:
                                         listed_in=capture.listed_in)
         site = self.site(capture.site)
         unreachable_after = site.recheck.unreachable_after if site else 3
+        hashes = {url: fetch.sha256 for url, fetch in (attachments or {}).items()}
+        if attachments:
+            store_fetches(archive, state.id, attachments, self.warc.pointer)
         page: dict[str, object] = {"last_checked": capture.fetched_at, "last_http_status": capture.status}
 
         def log_fetch(outcome: str, *, body: bytes | None = None, sha: str | None = None) -> int:
@@ -314,6 +379,9 @@ class Recorder:
 
         # 3. Same as last time: a 304 or byte-identical body. No extraction, a small row.
         if capture.not_modified or (body_sha is not None and body_sha == last_sha and article is None):
+            if hashes and state.status != "removed" and self._attachments_replaced(capture, state, hashes,
+                                                                                   log_fetch, page, last_sha):
+                return
             self.tally.unchanged += 1
             log_fetch("not_modified" if capture.not_modified else "unchanged",
                       sha=None if capture.not_modified else body_sha)
@@ -329,7 +397,7 @@ class Recorder:
         if capture.mirror_of is None:  # the page's validators and last body are its primary address's
             page.update(etag=capture.headers.get("etag"), last_modified=capture.headers.get("last-modified"),
                         last_body_sha256=body_sha)
-        content = version_content(article)
+        content = version_content(article, hashes)
         previous = None
         if state.current_fingerprint != content.fingerprint and state.current_version_id:
             previous = archive.version_by_id(state.current_version_id)
@@ -340,6 +408,9 @@ class Recorder:
             capture_id = log_fetch("same_content", body=capture.body)
             archive.conn.execute("UPDATE captures SET version_id = ? WHERE id = ?",
                                  (state.current_version_id, capture_id))
+            if previous is not None and fills_hashes(previous.attachments, content.attachments):
+                stored_attachments.fill_version_hashes(archive, previous.id, content.attachments,
+                                                       with_attachments(previous, content.attachments).fingerprint)
             if state.status == "removed":
                 self._restore(state, capture, capture_id)
             archive.update_page(state.id, **page)
@@ -364,6 +435,30 @@ class Recorder:
                 self._add_change(state, "edited", capture, capture_id, fields=fields,
                                  from_version_id=previous.id, to_version_id=version.id)
         archive.update_page(state.id, **page)
+
+    def _attachments_replaced(self, capture: Capture, state: PageState, hashes: dict[str, str | None],
+                              log_fetch, page: dict[str, object], last_sha: str | None) -> bool:
+        """An unchanged page whose attachments were fetched: a file replaced behind its link is
+        a new version (``edited``, field ``attachments``); hashes learnt for the first time are
+        written into the current version (no change). True when a version was stored."""
+        archive = self.archive
+        current = archive.version_by_id(state.current_version_id) if state.current_version_id else None
+        if current is None:
+            return False
+        attachments = with_hashes(current.attachments, hashes)
+        if not replaced_files(current.attachments, attachments):
+            if fills_hashes(current.attachments, attachments):
+                stored_attachments.fill_version_hashes(archive, current.id, attachments,
+                                                       with_attachments(current, attachments).fingerprint)
+            return False
+        content = with_attachments(current, attachments)
+        capture_id = log_fetch("changed", sha=last_sha)  # the page bytes are the last ones
+        version = archive.add_version(state.id, content, created_at=capture.fetched_at, capture_id=capture_id)
+        self._add_change(state, "edited", capture, capture_id, fields=["attachments"],
+                         from_version_id=current.id, to_version_id=version.id)
+        page["status"] = "live"
+        archive.update_page(state.id, **page)
+        return True
 
     def _failed_fetch(self, capture: Capture, textless: bool) -> tuple[str, bytes | None]:
         """The outcome and the body kept for a fetch that gives no version: ``refused`` (out

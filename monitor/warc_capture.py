@@ -14,6 +14,7 @@ from importlib import metadata
 
 from monitor.config import Config, SiteConfig
 from spiders.capture import Capture
+from storage import attachments as stored_attachments
 from storage.archive import Archive
 from storage.warc import WarcPointer, WarcWriter
 
@@ -63,13 +64,15 @@ class WarcCaptures:
         if capture.kind == "article":
             page_url = capture.mirror_of or capture.url
             revisit_of = self.archive.last_warc_response(page_url, capture.url if capture.mirror_of else None)
+        elif capture.kind == "attachment":
+            revisit_of = stored_attachments.last_warc_response(self.archive, capture.url)
         try:
             pointer = self.writer.write_fetch(site=capture.site, site_info=site_info(site), exchanges=exchanges,
                                               fetched_at=capture.fetched_at, revisit_of=revisit_of)
         except OSError as exc:  # a full disk loses the WARC copy, never the capture itself
             log.error("could not write %s to the WARC files: %s", capture.url, exc)
             return
-        if capture.kind == "article":
+        if capture.kind in ("article", "attachment"):
             self._pointers[id(capture)] = pointer
 
     def pointer(self, capture: Capture) -> WarcPointer | None:

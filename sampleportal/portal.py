@@ -226,6 +226,19 @@ class SamplePortal:
         index = self.state.add(site, title, kind)
         return self.article_url(site, index)
 
+    def set_attachment(self, site: str, ref: int | str, filename: str, body: bytes, *,
+                       label: str | None = None) -> str:
+        """Serve ``body`` as the notice's attachment ``filename`` (a name starting "P0", with an
+        extension the portal serves: pdf, docx, xlsx, ofd). A file the notice does not link yet
+        is linked (labelled ``label``: the page changes); for a linked one only the bytes behind
+        the link change, unless a new ``label`` is given. Returns the attachment's URL."""
+        index = self.index_of(site, ref)
+        self.state.set_attachment(site, index, filename, label)
+        path = self.renderers[site].attachment_path(self._notice(site, index), filename)
+        with self.state.lock:
+            self.state.sites[site].attachment_bodies[path] = body
+        return (self.base_url(site) if self._servers else "") + path
+
     def delist_notice(self, site: str, ref: int | str) -> None:
         """Drop a notice from list pages while its page still answers 200."""
         self.state.delist(site, self.index_of(site, ref))

@@ -7,6 +7,7 @@ GETs (ETag over the notice, Last-Modified of its last edit) unless the portal ru
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import struct
@@ -37,6 +38,7 @@ ATTACHMENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ofd": "application/ofd",
 }
 STATIC_TYPES = {"css": "text/css; charset=utf-8", "js": "application/javascript; charset=utf-8"}
 # Root-relative links (also inside script strings: href=\"/...), rewritten on mirror pages.
@@ -149,10 +151,22 @@ class SiteServer:
             return self.article(path, docid, headers, visits)
         ext = path.rsplit(".", 1)[-1]
         if ext in ATTACHMENT_TYPES and "/P0" in path:
-            name = path.rsplit("/", 1)[1]
-            body = b"%PDF-1.4\n% sample attachment\n" if ext == "pdf" else b"PK\x03\x04sample attachment "
-            return Answer(200, [("Content-Type", ATTACHMENT_TYPES[ext])], body + name.encode() + b"\n")
+            return self.attachment(path, ext, headers)
         return self.not_found(visits, path)
+
+    def attachment(self, path: str, ext: str, headers) -> Answer:
+        """An attachment: the bytes a test set (PortalState.attachment_bodies), else a small stub;
+        with an ETag of its bytes, and 304 to a matching If-None-Match."""
+        body = self.state.sites[self.key].attachment_bodies.get(path)
+        if body is None:
+            name = path.rsplit("/", 1)[1]
+            stub = b"%PDF-1.4\n% sample attachment\n" if ext == "pdf" else b"PK\x03\x04sample attachment "
+            body = stub + name.encode() + b"\n"
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        inm = headers.get("If-None-Match")
+        if inm is not None and etag in [t.strip().removeprefix("W/") for t in inm.split(",")]:
+            return Answer(304, [("ETag", etag)])
+        return Answer(200, [("Content-Type", ATTACHMENT_TYPES[ext]), ("ETag", etag)], body)
 
     def list_page(self, column: str, page: int) -> ListPage:
         profile = self.renderer.profile

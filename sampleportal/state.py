@@ -94,6 +94,7 @@ class SiteState:
     template: TemplateChoice = field(default_factory=TemplateChoice)
     template_changed: datetime | None = None  # UTC; Last-Modified floor after a template switch
     soft_not_found: bool = False  # unknown URLs under a column path answer 200 + the not-found page
+    attachment_bodies: dict[str, bytes] = field(default_factory=dict)  # attachment path -> bytes served
     listing: dict[str, list[int]] | None = None  # column -> indexes, newest first (cache)
 
     @property
@@ -294,6 +295,19 @@ class PortalState:
         with self.lock:
             self.sites[site].removed[index] = how
             self.sites[site].listing = None
+
+    def set_attachment(self, site: str, index: int, filename: str, label: str | None) -> None:
+        """Link ``filename`` from the notice (labelled ``label``) unless it is linked already; a
+        new link edits the page (its Last-Modified moves), the same link leaves it as it is."""
+        with self.lock:
+            notice = self._editable(site, index)
+            if any(name == filename for name, _ in notice.attachments):
+                if label is not None:
+                    notice.attachments = [(n, label if n == filename else t) for n, t in notice.attachments]
+                    self._touch(notice)
+                return
+            notice.attachments.append((filename, label or filename))
+            self._touch(notice)
 
     def delist(self, site: str, index: int) -> None:
         with self.lock:

@@ -98,10 +98,20 @@ def _where(selection: ExportFilter) -> tuple[str, list[object]]:
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
-def _attachments(raw: str | None) -> list[dict[str, str | None]]:
+def _attachments(archive: Archive, raw: str | None) -> list[dict[str, str | None]]:
+    """Each attachment's URL and link text; for a fetched file also its ``sha256``, whether its
+    text could be read (``readable``) and that text (``content``)."""
     if not raw:
         return []
-    return [{"url": a.get("url"), "text": a.get("text")} for a in json.loads(raw)]
+    out = []
+    for a in json.loads(raw):
+        entry = {"url": a.get("url"), "text": a.get("text")}
+        if a.get("sha256"):
+            row = archive.conn.execute("SELECT readable, text FROM attachment_files WHERE sha256 = ?",
+                                       (a["sha256"],)).fetchone()
+            entry.update(sha256=a["sha256"], readable=row[0] if row else None, content=row[1] if row else None)
+        out.append(entry)
+    return out
 
 
 def export_rows(archive: Archive, selection: ExportFilter = ExportFilter()) -> Iterator[ExportRow]:
@@ -114,7 +124,7 @@ def export_rows(archive: Archive, selection: ExportFilter = ExportFilter()) -> I
                 yield ExportRow(
                     page_id=r[0], url=r[1], site=r[2], title=r[3], published=r[4], source=r[5],
                     editor=r[6], author=r[7], doc_number=r[8], index_number=r[9], issuer=r[10],
-                    attachments=_attachments(r[11]), first_seen=r[12], last_seen=r[13], status=r[14],
+                    attachments=_attachments(archive, r[11]), first_seen=r[12], last_seen=r[13], status=r[14],
                     version=r[15], captured_at=r[16], text=r[17],
                 )
     finally:

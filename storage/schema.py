@@ -227,9 +227,50 @@ ALTER TABLE captures ADD COLUMN warc_payload_digest TEXT;
 ALTER TABLE captures ADD COLUMN warc_refers_to TEXT
 """
 
+# Attachments (monitor.attachments): the files linked from notices. The bytes go to ``blobs``
+# once per SHA-256 like page bodies; ``attachment_files`` is one row per distinct file: its
+# size, type, and the text read from it (``readable``: 'text', 'no text' (read, nothing in it,
+# e.g. a scanned PDF), 'unreadable' (corrupt, password; ``note`` says why) or 'unsupported').
+# ``attachment_fetches`` logs each fetch of an attachment for a notice: the validators for the
+# next conditional request, the hash it answered (NULL when it failed), its WARC record.
+# ``attachments_fts`` indexes the text (rowid = attachment_files.id), Simplified like versions_fts.
+ATTACHMENTS = """
+CREATE TABLE attachment_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    content_type TEXT,
+    file_type TEXT,
+    readable TEXT NOT NULL,
+    note TEXT,
+    text TEXT
+);
+CREATE TABLE attachment_fetches (
+    id INTEGER PRIMARY KEY,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    sha256 TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    error TEXT,
+    warc_record_id TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    warc_length INTEGER,
+    warc_payload_digest TEXT,
+    warc_refers_to TEXT
+);
+CREATE INDEX attachment_fetches_url ON attachment_fetches(url);
+CREATE INDEX attachment_fetches_sha ON attachment_fetches(sha256);
+CREATE VIRTUAL TABLE attachments_fts USING fts5(text, tokenize = 'trigram')
+"""
+
 # Each entry is SQL run in one transaction; append, never edit.
 MIGRATIONS: list[str] = [INITIAL, SEARCH_AND_DELIVERIES, BATCHES_AND_NOT_FOUND, MIRROR_ADDRESSES,
-                         OUTBOX_AND_SITE_LOCKS, WARC_POINTERS]
+                         OUTBOX_AND_SITE_LOCKS, WARC_POINTERS, ATTACHMENTS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -125,6 +125,9 @@ class SearchHit:
     captured_at: str
     snippet: str
     score: float | None  # bm25 (lower is better); None for LIKE-only queries
+    # The attachment (its URL) whose text matched, when the match is inside a linked file
+    # (storage.attachments.search_attachments); None for a match in the notice itself.
+    attachment: str | None = None
 
     def as_json(self, snippet: str | None = None) -> dict:
         return {
@@ -136,6 +139,7 @@ class SearchHit:
             "captured_at": self.captured_at,
             "snippet": self.snippet if snippet is None else snippet,
             "score": self.score,
+            "attachment": self.attachment,
         }
 
 

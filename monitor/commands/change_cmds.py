@@ -5,8 +5,10 @@ import sys
 
 import click
 
+from monitor.attachment_diff import attachment_changes
+from monitor.attachment_diff import describe as describe_attachment
 from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive
-from monitor.diff import diff_fields, diff_texts, diff_to_json
+from monitor.diff import FieldChange, diff_fields, diff_from_json, diff_texts, diff_to_json
 from monitor.diff_render import render_html, render_terminal, render_unified
 from monitor.normalize import display_form
 from monitor.terminal import use_color
@@ -138,11 +140,14 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
             state = archive.page_state(url)
             gone = (archive.changes(url=url, kinds=["removed", "unreachable", "delisted"])
                     if state is not None and state.status != "live" else [])
+            old, new = pick_versions(versions, from_n, to_n)
+            files = attachment_changes(archive, old, new)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
-    old, new = pick_versions(versions, from_n, to_n)
     text_diff = diff_texts(display_form(old.text), display_form(new.text))
     fields = diff_fields(old.fields(), new.fields())
+    if files and not any(f.name == "attachments" for f in fields):  # the same links, other files
+        fields.append(FieldChange("attachments", old.fields()["attachments"], new.fields()["attachments"]))
     # The notice's present state when it is not live: a diff of a removed notice says so.
     status = None
     if state is not None and state.status != "live":
@@ -154,7 +159,7 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
         emit_json({"url": url, "from_version": old.number, "to_version": new.number,
                    "fields": (["text"] if text_diff.changed else []) + [f.name for f in fields],
                    "field_changes": [{"name": f.name, "old": f.old, "new": f.new} for f in fields],
-                   "status": status, **diff_to_json(text_diff)})
+                   "status": status, "attachments": files, **diff_to_json(text_diff)})
         return
     if fmt == "html":
         from html import escape
@@ -173,7 +178,12 @@ def diff(url, config_path, archive_path, from_n, to_n, fmt):
         when = f" since {status['detected_at'][:19]}" if status["detected_at"] else ""
         click.echo(f"now {status['status']}{when}" + (f": {status['note']}" if status["note"] else ""))
     for f in fields:
-        click.echo(f"  {f.name}: {f.old!r} → {f.new!r}")
+        if f.name != "attachments" or not files:
+            click.echo(f"  {f.name}: {f.old!r} → {f.new!r}")
+    for entry in files:
+        click.echo(describe_attachment(entry))
+        if entry["text_diff"]:
+            click.echo(render_terminal(diff_from_json(entry["text_diff"]), color=use_color(sys.stdout)))
     rendered = render_terminal(text_diff, color=use_color(sys.stdout))
     if rendered:
         click.echo(rendered)

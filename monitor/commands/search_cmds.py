@@ -9,6 +9,7 @@ import click
 from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load, open_archive
 from monitor.terminal import use_color
 from monitor.timebounds import bound_option, parse_since
+from storage.attachments import search_attachments
 from storage.search import HIGHLIGHT_END, HIGHLIGHT_START, SearchHit, rebuild_index, search
 
 # How a match is marked in a snippet, per output.
@@ -63,6 +64,8 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
             return
     with open_archive(config) as archive:
         hits = search(archive, query, site=site_name, since=since, limit=limit)
+        # Words inside the notices' attachments (PDF, DOCX, XLSX, OFD text): each hit names the file.
+        hits += search_attachments(archive, query, site=site_name, since=since, limit=limit)
     if as_json:
         for hit in hits:
             emit_json(hit.as_json(snippet=html_snippet(hit.snippet)))
@@ -78,8 +81,9 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
 
 def describe(n: int, hit: SearchHit, marks: tuple[str, str]) -> str:
     snippet = highlight(hit.snippet.replace("\n", " "), *marks)
+    where = f"\n   in attachment {hit.attachment}" if hit.attachment else ""
     return (f"{n}. {hit.title or '(no title)'}\n   {hit.site}  {hit.published or '-'}  v{hit.version}  "
-            f"{hit.url}\n   {snippet}\n")
+            f"{hit.url}{where}\n   {snippet}\n")
 
 
 def _reindex_progress(done: int, total: int) -> None:
