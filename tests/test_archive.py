@@ -73,7 +73,7 @@ def test_readonly_open_of_missing_archive_says_how_to_make_one(tmp_path):
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
     path = tmp_path / "notes.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ArchiveError, match="not a usable"):
+    with pytest.raises(ArchiveError, match="not an SQLite database"):
         Archive(path)
 
 
