@@ -60,7 +60,7 @@ class Watcher:
     def run_site(self, site_name: str) -> None:
         if self.stopping.is_set():
             return
-        runner = RoundRunner()
+        runner = self.new_runner()
         with self._lock:
             self._runners.add(runner)
         try:
@@ -80,6 +80,10 @@ class Watcher:
             self.rounds_done += 1
             if self.max_rounds and self.rounds_done >= self.max_rounds:
                 self.stopping.set()
+
+    def new_runner(self) -> RoundRunner:
+        """What runs one round (``watch --redis`` runs it through a coordinator instead)."""
+        return RoundRunner()
 
     def stop(self, *_: object) -> None:
         """Ask running rounds to finish the notice in hand, then stop scheduling."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from sampleportal import SamplePortal
+from storage.archive import Archive
 from tests.conftest import make_setup
 
 pytest.importorskip("redis", reason="distributed mode needs the [distributed] extra (redis, scrapy-redis)")
@@ -38,29 +39,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RedisServer:
+    """A private redis-server on a random port of 127.0.0.1 (``appendonly``: persistence on,
+    in ``directory``), which a test may restart on the same port and data."""
+
+    def __init__(self, directory: Path, *, appendonly: bool = False) -> None:
+        self.directory = directory
+        self.appendonly = appendonly
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "yes" if self.appendonly else "no",
+                                      "--dir", str(self.directory)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:  # includes "loading the dataset"
+                time.sleep(0.05)
+        self.proc.kill()
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: a clean shutdown, the append-only file flushed
+            self.proc.wait(20)
+
+
 @pytest.fixture
 def redis_url(tmp_path):
-    """A private redis-server on a random port, without persistence; stopped after the test."""
-    import redis
-
-    port = free_port()
-    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            time.sleep(0.05)
-    else:
-        server.kill()
-        pytest.fail("redis-server did not start")
-    yield url
-    server.terminate()
-    server.wait(10)
+    """A private redis-server, without persistence; stopped after the test."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server.url
+    server.stop()
 
 
 class Workers:
@@ -93,6 +112,20 @@ def workers(redis_url):
     pool = Workers(redis_url)
     yield pool
     pool.stop()
+
+
+@pytest.fixture
+def workers_factory():
+    """Workers of a Redis the test starts itself; stopped at the end of the test."""
+    pools: list[Workers] = []
+
+    def make(url: str) -> Workers:
+        pools.append(Workers(url))
+        return pools[-1]
+
+    yield make
+    for pool in pools:
+        pool.stop()
 
 
 def snapshot(archive_path: Path) -> dict:
@@ -171,6 +204,162 @@ def test_killed_worker_round_completes_and_each_notice_is_stored_once(tmp_path, 
         assert set(stored["captures"].values()) == {1}  # every notice fetched and stored exactly once
         assert len(stored["versions"]) == len(stored["pages"])
         assert sorted(kind for _, kind, _ in stored["changes"]) == ["new"] * len(stored["pages"])
+
+
+def coordinator_process(setup, redis_url: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([*CLI, "check", "--redis", redis_url, "--json", "--config", str(setup.config_path), *args],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def wait_for_progress(redis_url: str, fetched: int, timeout: float = 90) -> None:
+    """Until the round in progress has stored ``fetched`` notices (the test fails after ``timeout``)."""
+    from monitor.distributed.coordinator import status
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = status(redis_url)
+        if info["round"] and info["round"]["fetched"] >= fetched:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"the round did not store {fetched} notices within {timeout:g} s")
+
+
+def assert_each_listed_notice_stored_once(portal, stored: dict) -> None:
+    for site in portal.sites:
+        assert set(portal.article_urls(site, listed_only=True)) <= set(stored["pages"]), site
+    assert set(stored["captures"].values()) == {1}  # every notice fetched and stored exactly once
+    assert len(stored["versions"]) == len(stored["pages"])
+    assert sorted(kind for _, kind, _ in stored["changes"]) == ["new"] * len(stored["pages"])
+
+
+def test_killed_coordinator_round_is_resumed_not_planned_again(tmp_path, redis_url, workers):
+    """kill -9 of the coordinator mid-round: the round stays in Redis; the next `check --redis`
+    resumes it (no notice queued or stored twice) and ends it as a single-machine round would."""
+    import redis
+
+    with SamplePortal(articles_per_site=60) as portal:
+        (tmp_path / "single").mkdir()
+        (tmp_path / "spread").mkdir()
+        single = make_setup(portal, tmp_path / "single")
+        spread = make_setup(portal, tmp_path / "spread")
+        workers.start("--concurrency", "2")
+        workers.start("--concurrency", "2")
+        first = coordinator_process(spread, redis_url)
+        wait_for_progress(redis_url, 25)
+        first.kill()
+        first.communicate(timeout=30)
+        client = redis.Redis.from_url(redis_url)
+        round_id = client.hget("portalwatch:round", "id")
+        assert round_id is not None  # left for the next coordinator
+        assert client.llen(f"portalwatch:tally:{round_id.decode()}") >= 25
+
+        report = distributed_check(spread, redis_url)
+        assert report["error"] is None and not report["interrupted"]
+        single.invoke("check", "--workers", "0")
+        stored = snapshot(spread.archive_path)
+        assert stored == snapshot(single.archive_path)
+        assert_each_listed_notice_stored_once(portal, stored)
+        # The resumed round's report covers the whole round, the part stored before the kill too.
+        assert report["fetched"] == sum(stored["captures"].values())
+        assert report["changes"] == {"new": len(stored["pages"])}
+        assert client.hget("portalwatch:round", "id") is None
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "known race (issue 12): a command Redis ran in the instant it shut down may lose its reply; the "
+    "client's retry then runs it again, and a non-idempotent SADD (the notice claim, the listing "
+    "dupefilter) answers 'already there', so a notice or list page can be skipped. Needs claims "
+    "keyed by the claimer (HSETNX url -> entry id) in spiders/redis_spider.py and redis_queue.py"))
+def test_redis_restarted_mid_round_round_completes_and_stores_nothing_twice(tmp_path, workers_factory):
+    """Redis (append-only file on) stopped and started again mid-round: workers and the
+    coordinator wait for it; the round completes, or fails with a clear error and the next
+    `check --redis` finishes it. Every notice is stored exactly once."""
+    server = RedisServer(tmp_path, appendonly=True)
+    server.start()
+    try:
+        with SamplePortal(articles_per_site=60) as portal:
+            setup = make_setup(portal, tmp_path)
+            pool = workers_factory(server.url)
+            pool.start("--concurrency", "2")
+            pool.start("--concurrency", "2")
+            coordinator = coordinator_process(setup, server.url)
+            wait_for_progress(server.url, 25)
+            server.stop()
+            time.sleep(1.0)
+            server.start()
+            out, _ = coordinator.communicate(timeout=240)
+            report = json.loads(out.strip().splitlines()[-1])
+            if coordinator.returncode != 0 or report["error"]:
+                assert "run the same command again to resume it" in report["error"]
+                report = distributed_check(setup, server.url)
+            assert report["error"] is None and not report["interrupted"]
+            assert_each_listed_notice_stored_once(portal, snapshot(setup.archive_path))
+            pool.stop()
+    finally:
+        server.stop()
+
+
+def test_download_delay_holds_for_two_workers_on_the_wire(tmp_path, redis_url, workers):
+    """download_delay = 1 and two workers: the portal sees at most one request a second (a
+    handful of requests, so the test lasts ~10 s)."""
+    with SamplePortal(articles_per_site=3) as portal:
+        arrivals: list[tuple[float, str]] = []
+        log_request = portal.state.log_request
+
+        def timed(site: str, path: str) -> int:
+            arrivals.append((time.monotonic(), path))
+            return log_request(site, path)
+
+        portal.state.log_request = timed
+        setup = make_setup(portal, tmp_path)
+        setup.config_path.write_text(f'archive = "{setup.archive_path.name}"\n'
+                                     + portal.sites_toml(sites=["hunan"], download_delay=1), encoding="utf-8")
+        workers.start("--concurrency", "2")
+        workers.start("--concurrency", "2")
+        report = distributed_check(setup, redis_url)
+        assert report["error"] is None and report["fetched"] >= 3
+        times = sorted(t for t, _ in arrivals)
+        assert len(times) >= 6, arrivals
+        gaps = [after - before for before, after in itertools.pairwise(times)]
+        assert min(gaps) >= 0.9, [(round(t - times[0], 2), p) for t, p in arrivals]
+
+
+def test_concurrency_per_domain_holds_for_all_workers_together(redis_url):
+    """Two workers' gates share a host's concurrency_per_domain slots; a slot whose holder
+    never gives it back (a worker killed mid-fetch) is free again once its lease runs out."""
+    import redis
+
+    from monitor.distributed.host_slots import HostGate, slots_key
+    from spiders.redis_queue import Keys
+
+    first, second = (HostGate(redis.Redis.from_url(redis_url), Keys()) for _ in range(2))
+    key = [slots_key(first.keys, "gov.example")]
+    assert first._acquire(keys=key, args=[2, "a", 60]) == 1
+    assert second._acquire(keys=key, args=[2, "b", 60]) == 1
+    assert second._acquire(keys=key, args=[2, "c", 60]) == 0  # both slots held, by two workers
+    first.server.zrem(key[0], "a")
+    assert second._acquire(keys=key, args=[2, "c", 0.3]) == 1
+    assert first._acquire(keys=key, args=[2, "d", 60]) == 0
+    time.sleep(0.4)  # "c" never released: its lease runs out
+    assert first._acquire(keys=key, args=[2, "d", 60]) == 1
+
+
+def test_watch_with_redis_runs_scheduled_rounds_through_workers(portal, tmp_path, redis_url, workers):
+    setup = make_setup(portal, tmp_path)
+    setup.config_path.write_text(
+        f'archive = "{setup.archive_path.name}"\n' + portal.sites_toml(sites=["hunan"]) + 'schedule = { every = "1s" }\n',
+        encoding="utf-8")
+    workers.start()
+    proc = subprocess.Popen([*CLI, "watch", "--redis", redis_url, "--config", str(setup.config_path),
+                             "--max-rounds", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert "stopped after 2 round(s)" in out
+    assert "through redis://" in out
+    stored = snapshot(setup.archive_path)
+    assert set(portal.article_urls("hunan", listed_only=True)) <= set(stored["pages"])
+    with Archive(setup.archive_path, readonly=True) as archive:
+        assert archive.rounds_done("hunan") == 2
 
 
 def test_download_delay_holds_for_all_workers_together(redis_url):

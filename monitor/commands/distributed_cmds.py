@@ -1,7 +1,8 @@
-"""worker, status, and check --redis: one round spread over many fetch-and-extract workers."""
+"""worker, status, check --redis and watch --redis: rounds spread over many fetch-and-extract workers."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import click
 
@@ -86,7 +87,7 @@ def distributed_check(*, redis_url: str, config_path, archive_path, site_name, r
                       **_single_machine_options) -> None:
     """``check --redis``: this process coordinates; workers fetch (see monitor.distributed)."""
     redis = require_redis()
-    from monitor.distributed.coordinator import Coordinator, CoordinatorBusy
+    from monitor.distributed.coordinator import Coordinator, CoordinatorBusy, RoundPending
     from monitor.progress import ProgressLine
     from monitor.publish import publish_round
     from monitor.stopping import GracefulStop
@@ -101,25 +102,60 @@ def distributed_check(*, redis_url: str, config_path, archive_path, site_name, r
         progress = ProgressLine("checking")
         try:
             report = coordinator.run(names, recheck=recheck, on_progress=progress)
-        except CoordinatorBusy as exc:
+        except (CoordinatorBusy, RoundPending) as exc:
             progress.close()
             click.echo(f"Error: {exc}", err=True)
             raise SystemExit(1) from None
         progress.close()
         publish_round(config, report)
         if as_json:
-            emit_json(report_json(report, config))
+            emit_json({**report_json(report, config), "error": report.error})
         else:
             click.echo(describe_round(report))
     round_exit(report, stop)
 
 
-def _add_redis_option(command: click.Command) -> None:
-    """``check`` (monitor/commands/watch_cmds.py) gains ``--redis URL``: without it, the
-    single-machine round runs exactly as before."""
+def distributed_watch(*, redis_url: str, config_path, archive_path, site_name, recheck, max_rounds,
+                      **_single_machine_options) -> None:
+    """``watch --redis``: each site's scheduled round is coordinated here; workers fetch."""
+    import logging
+
+    redis = require_redis()
+    from monitor.cli import prepare_archive
+    from monitor.commands.crawl_cmds import describe_round
+    from monitor.distributed.watch import DistributedWatcher
+    from monitor.publish import register_targets
+    from monitor.stopping import exit_code
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = load(config_path, archive_path)
+    sites = [config.site(name) for name in site_names(config, site_name)]
+    try:
+        redis.Redis.from_url(redis_url).ping()  # a wrong URL is one clear error, before scheduling
+    except (redis.exceptions.RedisError, ValueError) as exc:
+        raise _redis_error(exc, redis_url) from None
+    prepare_archive(config)
+    register_targets(config)
+    watcher = DistributedWatcher(config, sites, max_rounds=max_rounds, recheck=recheck, redis_url=redis_url,
+                                 on_round=lambda report: click.echo(describe_round(report)))
+    for site in sites:
+        s = site.schedule
+        when = f"cron {s.cron!r}" if s.cron else f"every {s.every_seconds:g}s"
+        click.echo(f"watching {site.name} through {redis_url}: {when}"
+                   + (f", jitter {s.jitter_seconds:g}s" if s.jitter_seconds else ""))
+    rounds = watcher.run()
+    if watcher.signum is not None:
+        click.echo(f"interrupted: stopped after {rounds} round(s)")
+        raise SystemExit(exit_code(watcher.signum))
+    click.echo(f"stopped after {rounds} round(s)")
+
+
+def _add_redis_option(command: click.Command, distributed: Callable[..., None], what: str) -> None:
+    """``check`` and ``watch`` (monitor/commands/watch_cmds.py) gain ``--redis URL``: without
+    it, the single-machine command runs exactly as before."""
     command.params.append(click.Option(
         ["--redis", "redis_url"], metavar="URL", default=None,
-        help="Coordinate a round run by `portalwatch worker` processes through this Redis "
+        help=f"Coordinate {what} run by `portalwatch worker` processes through this Redis "
              "(e.g. redis://127.0.0.1:6379/0); this process stays the archive's only writer."))
     single_machine = command.callback
 
@@ -127,9 +163,10 @@ def _add_redis_option(command: click.Command) -> None:
     def callback(*args, redis_url=None, **kwargs):
         if redis_url is None:
             return single_machine(*args, **kwargs)
-        return distributed_check(redis_url=redis_url, **kwargs)
+        return distributed(redis_url=redis_url, **kwargs)
 
     command.callback = callback
 
 
-_add_redis_option(watch_cmds.check)
+_add_redis_option(watch_cmds.check, distributed_check, "a round")
+_add_redis_option(watch_cmds.watch, distributed_watch, "each scheduled round")

@@ -18,7 +18,12 @@ import time
 
 from redis.exceptions import RedisError
 
-from monitor.distributed import DEFAULT_HEARTBEAT_TTL, DEFAULT_VISIBILITY_TIMEOUT
+from monitor.distributed import (
+    DEFAULT_HEARTBEAT_TTL,
+    DEFAULT_REDIS_GRACE,
+    DEFAULT_VISIBILITY_TIMEOUT,
+    redis_params,
+)
 from monitor.distributed.results import DEFAULT_BLOB_THRESHOLD, BlobStore, Result, encode
 from monitor.extraction_pool import ExtractionPool
 from monitor.removal import redirected_away
@@ -40,7 +45,8 @@ def new_worker_id() -> str:
 
 
 def worker_settings(redis_url: str, *, concurrency: int, worker_id: str, blob_store: str | None,
-                    blob_threshold: int, heartbeat_ttl: float, prefix: str = PREFIX) -> dict:
+                    blob_threshold: int, heartbeat_ttl: float, prefix: str = PREFIX,
+                    redis_grace: float = DEFAULT_REDIS_GRACE) -> dict:
     from spiders import settings as defaults
 
     values = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
@@ -52,11 +58,14 @@ def worker_settings(redis_url: str, *, concurrency: int, worker_id: str, blob_st
         DUPEFILTER_CLASS="spiders.redis_queue.RoundDupeFilter",
         SCHEDULER_DUPEFILTER_KEY=prefix,
         REDIS_URL=redis_url,
-        DOWNLOAD_DELAY=0,  # held per host across workers instead (HostPoliteness)
+        # Every Redis command waits out a Redis restart (up to redis_grace) instead of failing.
+        REDIS_PARAMS=redis_params(redis_grace),
+        DOWNLOAD_DELAY=0,  # held per host across workers instead (HostGate)
         CONCURRENT_REQUESTS=concurrency,
-        CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+        CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,  # concurrency_per_domain: HostGate, across workers
         ITEM_PIPELINES={"monitor.distributed.worker.ResultPipeline": 300},
-        DOWNLOADER_MIDDLEWARES={**defaults.DOWNLOADER_MIDDLEWARES, "spiders.redis_queue.HostPoliteness": 60},
+        # Last before the download (and after robots.txt): a host's slots and delay, across workers.
+        DOWNLOADER_MIDDLEWARES={**defaults.DOWNLOADER_MIDDLEWARES, "monitor.distributed.host_slots.HostGate": 940},
         EXTENSIONS={**defaults.EXTENSIONS, "monitor.distributed.worker.Heartbeat": 0},
         STATS_DUMP=False,
         PORTALWATCH_WORKER_ID=worker_id,
