@@ -150,8 +150,8 @@ def distributed_check(setup, redis_url: str, *args: str) -> dict:
 def test_two_workers_leave_the_archive_a_single_machine_round_leaves(portal, tmp_path, redis_url, workers):
     (tmp_path / "single").mkdir()
     (tmp_path / "spread").mkdir()
-    single = make_setup(portal, tmp_path / "single")
-    spread = make_setup(portal, tmp_path / "spread")
+    single = make_setup(portal, tmp_path / "single", attachments=False)  # workers fetch no attachments yet
+    spread = make_setup(portal, tmp_path / "spread", attachments=False)
     blobs = tmp_path / "blobs"
     # One worker sends every result through the blob store, the other through Redis.
     workers.start("--blob-store", blobs.as_uri(), "--blob-threshold", "1")
@@ -240,8 +240,8 @@ def test_killed_coordinator_round_is_resumed_not_planned_again(tmp_path, redis_u
     with SamplePortal(articles_per_site=60) as portal:
         (tmp_path / "single").mkdir()
         (tmp_path / "spread").mkdir()
-        single = make_setup(portal, tmp_path / "single")
-        spread = make_setup(portal, tmp_path / "spread")
+        single = make_setup(portal, tmp_path / "single", attachments=False)  # workers fetch no attachments yet
+        spread = make_setup(portal, tmp_path / "spread", attachments=False)
         workers.start("--concurrency", "2")
         workers.start("--concurrency", "2")
         first = coordinator_process(spread, redis_url)
