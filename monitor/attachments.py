@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from monitor.config import SiteConfig
 from monitor.extraction.attachment_text import read_text
+from monitor.normalize import normalize_field
 from spiders.attachments import TOO_LARGE, attachment_request, fetch_attachment
 from spiders.capture import Capture
 from storage import attachments as stored
@@ -54,7 +55,9 @@ def file_name(url: str) -> str:
 
 def names_form(attachments: list[dict] | None) -> str | None:
     """The compared form of a list of attachments without their hashes: file name and link text."""
-    names = sorted(f"{file_name(a['url'])} {a.get('text') or ''}".strip() for a in attachments or [])
+    # Sorted in comparison form, so a template printing the link text in full-width digits (or
+    # Traditional characters) lists several files of one name in the same order.
+    names = sorted(normalize_field(f"{file_name(a['url'])} {a.get('text') or ''}") or "" for a in attachments or [])
     return " | ".join(names) or None
 
 
