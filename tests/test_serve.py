@@ -291,6 +291,7 @@ def schema_tables(path: Path) -> dict[str, list[str]]:
     try:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'versions_fts%'"
+            " AND name NOT LIKE 'attachments_fts%'"
             " AND name NOT LIKE 'sqlite_%'")]
         return {name: [r[1] for r in conn.execute(f"PRAGMA table_info({name})")] for name in names}
     finally:
@@ -301,7 +302,8 @@ def test_metadata_describes_every_table_and_column(built):
     tables = schema_tables(built.path)
     assert set(tables) == {"sites", "pages", "captures", "versions", "changes", "blobs", "header_sets",
                            "deliveries", "change_batches", "batch_deliveries", "not_found_pages",
-                           "announcements", "announce_targets", "site_locks"}
+                           "announcements", "announce_targets", "site_locks", "attachment_files",
+                           "attachment_fetches"}
     for name, columns in tables.items():
         meta = TABLES[name]
         assert meta["title"] and meta["description"], name
