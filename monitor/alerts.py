@@ -327,11 +327,11 @@ def _alerts_configured(config: Config) -> bool:
 def _not_alerted(archive: Archive, change: StoredChange) -> str | None:
     """Why a change gets no message of its own, or None: a member of a mass change (the
     batch's alert tells it), a re-extraction, a "new" notice of a site's first crawl."""
-    from monitor.recorder import BASELINE_NOTE
+    from monitor.recorder import is_baseline
 
     if change.batch_id is not None:
         return f"told by the alert of mass change B{change.batch_id}"
-    if change.kind == "new" and change.note == BASELINE_NOTE:
+    if is_baseline(change):
         return "the first crawl of a site is its baseline"
     if describe_change(archive, change).reextracted:
         return "a re-extraction of stored captures"

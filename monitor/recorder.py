@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 # templates show or hide them independently of the notice).
 # Note on the "new" changes of a site's first round: the archive's starting point, not alerted.
 BASELINE_NOTE = "first crawl of the site"
+
+
+def is_baseline(change) -> bool:
+    """A ``new`` change of a site's first round: the archive's starting point, not news."""
+    return change.kind == "new" and change.note == BASELINE_NOTE
 # Note on a notice removed because it now answers with what the site answers to a URL that
 # cannot exist (see monitor.not_found).
 NOT_FOUND_PAGE_NOTE = "answers with the site's not-found page"

@@ -204,3 +204,12 @@ def test_two_notices_redirected_to_the_home_page_are_both_removed(watched):
     report = check(watched)
     assert report["changes"] == {"removed": 2}, report
     assert sorted(c.url for c in changes(watched, kinds=["removed"])) == sorted(urls)
+
+
+def test_check_lists_each_change_with_kind_title_and_url(watched):
+    portal = watched.portal
+    portal.edit_notice("hunan", 1)
+    out = watched.invoke("check", "--recheck", "all", "--workers", "0").output
+    url = portal.article_url("hunan", 1)
+    line = next(line for line in out.splitlines() if url in line)
+    assert line.split()[0] == "edited" and "[text]" in line

@@ -161,3 +161,24 @@ def test_unreachable_alert_target_never_loses_the_change(portal, tmp_path):
         assert rows and all(ok == 0 for ok, _ in rows)
         assert len(archive.changes(kinds=["removed"])) == 1
     assert os.path.exists(tmp_path / "archive.atom")
+
+
+def test_watch_is_quiet_by_default_and_logs_with_verbose(tmp_path):
+    import subprocess
+    import sys
+
+    from sampleportal import SamplePortal
+    from tests.conftest import make_setup
+
+    with SamplePortal(articles_per_site=3) as portal:
+        setup = make_setup(portal, tmp_path, sites=["hunan"])
+        outputs = []
+        for extra in ([], ["-v"]):
+            proc = subprocess.run([sys.executable, "-c", "from monitor.cli import main; main()", "watch",
+                                   "--config", str(setup.config_path), "--max-rounds", "1", "--workers", "0",
+                                   *extra], capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+            outputs.append(proc.stdout + proc.stderr)
+    quiet, verbose = outputs
+    assert "hunan" in quiet and " INFO " not in quiet
+    assert " INFO " in verbose

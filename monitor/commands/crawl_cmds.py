@@ -10,13 +10,16 @@ from monitor.cli import (
     config_option,
     emit_json,
     load,
+    open_archive,
     round_lock,
     wait_option,
 )
 from monitor.config import Config, ConfigError
 from monitor.crawl import RECHECK_CHOICES, RoundReport, RoundRunner
 from monitor.progress import ProgressLine
+from monitor.recorder import is_baseline
 from monitor.stopping import GracefulStop
+from monitor.terminal import counted
 
 
 def round_options(f):
@@ -50,10 +53,41 @@ def describe_round(report: RoundReport) -> str:
     changes = ", ".join(f"{n} {kind}" for kind, n in sorted(report.changes.items())) or "no changes"
     if report.batch_ids:
         changes += f"; {len(report.batch_ids)} mass change(s), one alert each (see `portalwatch changes`)"
-    line = (f"{', '.join(report.sites)}: {report.fetched} notices fetched, {report.listings} listing pages, "
-            f"{report.extracted} extracted, {report.unchanged} unchanged, {report.failed} failed; {changes} "
-            f"({report.seconds:.1f}s)")
+    line = (f"{', '.join(report.sites)}: {counted(report.fetched, 'notice')} fetched, "
+            f"{counted(report.listings, 'listing page')}, {report.extracted} extracted, "
+            f"{report.unchanged} unchanged, {report.failed} failed; {changes} ({report.seconds:.1f}s)")
     return f"interrupted: {line}" if report.interrupted else line
+
+
+# A round's changes are listed one per line up to this many; `portalwatch changes` has the rest.
+LISTED_CHANGES = 20
+
+
+def change_lines(config: Config, report: RoundReport, limit: int = LISTED_CHANGES) -> list[str]:
+    """One line per change the round made (kind, title, URL), a mass change as one line.
+
+    The first round of a site lists nothing: its notices are the archive's baseline."""
+    if not report.change_ids:
+        return []
+    lines: list[str] = []
+    shown_batches: set[int] = set()
+    with open_archive(config) as archive:
+        for change_id in report.change_ids:
+            change = archive.change(change_id)
+            if is_baseline(change):
+                continue
+            if change.batch_id is not None:
+                if change.batch_id not in shown_batches:
+                    shown_batches.add(change.batch_id)
+                    batch = archive.batch(change.batch_id)
+                    lines.append(f"  mass change  {batch.site}: {counted(batch.count, 'notice')} {batch.kind}"
+                                 f" at once (`portalwatch changes --batch {batch.id} --expand`)")
+                continue
+            fields = f" [{', '.join(change.fields)}]" if change.fields else ""
+            lines.append(f"  {change.kind:<11}{fields} {change.title or '(no title)'}  {change.url}")
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"  … and {len(lines) - limit} more (`portalwatch changes`)"]
+    return lines
 
 
 def every_fetch_failed(report: RoundReport) -> bool:

@@ -116,7 +116,7 @@ def distributed_check(*, redis_url: str, config_path, archive_path, site_name, r
 
 
 def distributed_watch(*, redis_url: str, config_path, archive_path, site_name, recheck, max_rounds,
-                      **_single_machine_options) -> None:
+                      verbose: bool = False, **_single_machine_options) -> None:
     """``watch --redis``: each site's scheduled round is coordinated here; workers fetch."""
     import logging
 
@@ -127,7 +127,8 @@ def distributed_watch(*, redis_url: str, config_path, archive_path, site_name, r
     from monitor.publish import register_targets
     from monitor.stopping import exit_code
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s")
     config = load(config_path, archive_path)
     sites = [config.site(name) for name in site_names(config, site_name)]
     try:

@@ -15,7 +15,14 @@ from monitor.cli import (
     round_lock,
     wait_option,
 )
-from monitor.commands.crawl_cmds import describe_round, report_json, round_exit, round_options, site_names
+from monitor.commands.crawl_cmds import (
+    change_lines,
+    describe_round,
+    report_json,
+    round_exit,
+    round_options,
+    site_names,
+)
 from monitor.crawl import RoundReport, RoundRunner
 from monitor.progress import ProgressLine
 from monitor.publish import publish_round
@@ -46,6 +53,8 @@ def check(config_path, archive_path, site_name, recheck, workers, wait, as_json)
             emit_json(report_json(report, config))
         else:
             click.echo(describe_round(report))
+            for line in change_lines(config, report):
+                click.echo(line)
     round_exit(report, stop)
 
 
@@ -55,7 +64,8 @@ def check(config_path, archive_path, site_name, recheck, workers, wait, as_json)
 @round_options
 @click.option("--max-rounds", type=click.IntRange(1), default=None,
               help="Exit after this many rounds (all sites counted together); default: run until stopped.")
-def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
+@click.option("-v", "--verbose", is_flag=True, help="Also log the scheduler's and the crawl's progress (INFO).")
+def watch(config_path, archive_path, site_name, recheck, workers, max_rounds, verbose):
     """Re-crawl each site on its `schedule` (interval or cron, with jitter) and alert on changes.
 
     Runs until SIGINT/SIGTERM: the rounds in progress finish the notices in hand and publish
@@ -65,7 +75,9 @@ def watch(config_path, archive_path, site_name, recheck, workers, max_rounds):
     from monitor.publish import register_targets
     from monitor.site_lock import LockingWatcher as Watcher
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Quiet by default: one summary line per round (below) and warnings; -v for the scheduler's log.
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s")
     config = load(config_path, archive_path)
     sites = [config.site(name) for name in site_names(config, site_name)]
     prepare_archive(config)
