@@ -176,7 +176,7 @@ def test_watch_is_quiet_by_default_and_logs_with_verbose(tmp_path):
         for extra in ([], ["-v"]):
             proc = subprocess.run([sys.executable, "-c", "from monitor.cli import main; main()", "watch",
                                    "--config", str(setup.config_path), "--max-rounds", "1", "--workers", "0",
-                                   *extra], capture_output=True, text=True, timeout=120)
+                                   *extra], check=False, capture_output=True, text=True, timeout=120)
             assert proc.returncode == 0, proc.stderr
             outputs.append(proc.stdout + proc.stderr)
     quiet, verbose = outputs
