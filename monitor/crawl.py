@@ -132,6 +132,10 @@ def plan_for(site: SiteConfig, archive: Archive, *, fast: bool = False, recheck_
     )
 
 
+# The item pipeline that stores a crawl's captures in the archive.
+ARCHIVE_PIPELINE = {"monitor.pipeline.ArchivePipeline": 300}
+
+
 def scrapy_settings(plan: CrawlPlan, recorder: str, fast: bool) -> dict:
     from spiders import settings as defaults
 
@@ -145,6 +149,7 @@ def scrapy_settings(plan: CrawlPlan, recorder: str, fast: bool) -> dict:
         DOWNLOAD_TIMEOUT=plan.timeout,
         RETRY_TIMES=plan.retries,
         PORTALWATCH_RECORDER=recorder,
+        ITEM_PIPELINES=ARCHIVE_PIPELINE,
     )
     return values
 

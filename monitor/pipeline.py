@@ -8,6 +8,7 @@ every site of a round writes through one archive connection.
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
 from monitor.attachments import AttachmentFetcher
 from monitor.recorder import Recorder
@@ -25,7 +26,9 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         recorder = RECORDERS.get(crawler.settings.get("PORTALWATCH_RECORDER", ""))
         if recorder is None:
-            raise RuntimeError("PORTALWATCH_RECORDER is not set: run crawls through `portalwatch crawl`")
+            # No round to store into (`scrapy shell`, another spider): the pipeline stays out.
+            raise NotConfigured("PORTALWATCH_RECORDER is not set: crawls store through `portalwatch crawl`"
+                                " or `scrapy crawl portal -a config=…`")
         return cls(recorder, crawler)
 
     def open_spider(self) -> None:

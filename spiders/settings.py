@@ -29,7 +29,9 @@ AUTOTHROTTLE_ENABLED = False
 DEPTH_PRIORITY = 0
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-ITEM_PIPELINES = {"monitor.pipeline.ArchivePipeline": 300}
+# No item pipeline here: fetching knows nothing of the archive. Whoever runs a crawl names the
+# pipeline that stores its captures (monitor.crawl, monitor.scrapy_project, the distributed worker).
+ITEM_PIPELINES: dict[str, int] = {}
 # Only http(s) is ever fetched: no file://, ftp://, s3:// or data: handler to reach by a redirect.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 # Conditional GETs carry their own validators; Scrapy's HTTP cache is not wanted.
