@@ -1,7 +1,7 @@
 """What extraction makes of a page: the notice body and its metadata."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +39,3 @@ class Article:
     # What the page says when it is a withdrawn-notice page (该信息已删除 in the full site
     # template), read off the whole page rather than the body: see monitor.removal.
     gone_message: str | None = None
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data["attachments"] = [asdict(a) for a in self.attachments]
-        return data

@@ -35,7 +35,8 @@ from datasette.database import Database
 from datasette.plugins import pm
 from datasette.utils.asgi import NotFound, Response
 
-from monitor.diff import diff_fields, diff_texts, render_html, side_by_side_html
+from monitor.diff import diff_fields, diff_texts
+from monitor.diff_render import render_html, side_by_side_html
 from monitor.vocabulary import FIELD_NAMES
 from storage.archive import Archive, ArchiveError
 from storage.records import StoredChange, StoredVersion

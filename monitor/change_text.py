@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from monitor.diff import FieldChange, TextDiff, diff_fields, diff_texts, render_html, summarize_diff
+from monitor.diff import FieldChange, TextDiff, diff_fields, diff_texts
+from monitor.diff_render import render_html, summarize_diff
 from monitor.normalize import display_form
 from monitor.vocabulary import FIELD_NAMES, KIND_NAMES
 from storage.archive import Archive

@@ -9,8 +9,7 @@ as whole-sentence inserts or deletes.
 
 Pass texts in display form (``monitor.normalize.display_form``): furniture and white space
 runs gone, characters as the portal wrote them (the comparison form folds script and width,
-which is for deciding, not for reading). The renderers live in ``monitor.diff_render`` and are
-importable from here too.
+which is for deciding, not for reading). The renderers live in ``monitor.diff_render``.
 """
 
 from __future__ import annotations
@@ -207,21 +206,3 @@ def _diff_pair(old: str, new: str, builder: _OpsBuilder) -> None:
     names: dict[int, Op] = {0: "equal", 1: "insert", -1: "delete"}
     for kind, text in changes:
         builder.add(names[kind], text)
-
-
-_RENDERERS = (
-    "render_terminal",
-    "render_unified",
-    "render_html",
-    "side_by_side_html",
-    "summarize_diff",
-)
-
-
-def __getattr__(name: str):
-    """Let ``from monitor.diff import render_html`` work; renderers live in diff_render."""
-    if name in _RENDERERS:
-        from monitor import diff_render
-
-        return getattr(diff_render, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

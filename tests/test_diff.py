@@ -11,11 +11,13 @@ from monitor.diff import (
     diff_from_json,
     diff_texts,
     diff_to_json,
+    split_sentences,
+)
+from monitor.diff_render import (
     render_html,
     render_terminal,
     render_unified,
     side_by_side_html,
-    split_sentences,
     summarize_diff,
 )
 

@@ -159,11 +159,12 @@ def test_article_record_has_the_cli_keys():
     json.dumps(record, ensure_ascii=False)
 
 
-def test_module_entry_prints_json_lines_and_survives_missing_files(tmp_path):
+def test_extract_command_prints_json_lines_and_survives_missing_files(tmp_path):
     good = tmp_path / "notice.html"
     good.write_text(TRS_PAGE, encoding="utf-8")
     missing = tmp_path / "missing.html"
-    out = subprocess.run([sys.executable, "-m", "monitor.extraction", str(good), str(missing), "--explain"],
+    out = subprocess.run([sys.executable, "-c", "from monitor.cli import main; main()", "extract", str(good),
+                          str(missing), "--explain"],
                          capture_output=True, text=True, check=False)
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["file"] for r in records] == [str(good), str(missing)]
