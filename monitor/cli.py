@@ -63,6 +63,16 @@ def open_archive(config: Config, *, readonly: bool = True) -> Archive:
         raise click.ClickException(str(exc)) from None
 
 
+def require_site(archive: Archive, site_name: str | None) -> None:
+    """An unknown ``--site`` is a usage error (exit 2) listing the sites the archive holds, in
+    every command that reads the archive, rather than an empty answer that looks like news."""
+    if site_name is None:
+        return
+    known = archive.site_names()
+    if site_name not in known:
+        raise UsageError(f"no site {site_name!r} in {archive.path}; sites: {', '.join(known) or '(none yet)'}")
+
+
 def prepare_archive(config: Config) -> None:
     """Check that the archive can be written (creating and migrating it if needed) before a
     command fetches anything: a bad archive is one line and exit 2, not a round of tracebacks."""

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive
+from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive, require_site
 from spiders.encoding import decode_html
 from storage.archive import ArchiveError
 
@@ -24,6 +24,7 @@ def pages(config_path, archive_path, site_name, as_json):
     """List the notices in the archive: url, title, published, versions, last checked, status."""
     config = load(config_path, archive_path)
     with open_archive(config) as archive:
+        require_site(archive, site_name)
         rows = archive.pages(site_name)
     if as_json:
         for row in rows:

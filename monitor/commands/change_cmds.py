@@ -7,7 +7,7 @@ import click
 
 from monitor.attachment_diff import attachment_changes
 from monitor.attachment_diff import describe as describe_attachment
-from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive
+from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive, require_site
 from monitor.diff import FieldChange, diff_fields, diff_from_json, diff_texts, diff_to_json
 from monitor.diff_render import render_html, render_terminal, render_unified
 from monitor.normalize import display_form
@@ -46,6 +46,7 @@ def changes(config_path, archive_path, site_name, since, kinds, url, batch_id, e
     config = load(config_path, archive_path)
     expand = expand or url is not None
     with open_archive(config) as archive:
+        require_site(archive, site_name)
         try:
             rows = archive.changes(site=site_name, since=since, kinds=kinds, url=url,
                                    batch_id=batch_id)

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import click
 
-from monitor.cli import UsageError, archive_option, cli, config_option, load, open_archive
+from monitor.cli import UsageError, archive_option, cli, config_option, load, open_archive, require_site
 from monitor.export import (
     FORMATS,
     ExportError,
@@ -86,6 +86,7 @@ def export(config_path, archive_path, fmt, site_name, since, until, latest, chan
     selection = ExportFilter(site=site_name, since=since, until_before=until, all_versions=not latest,
                              changed_only=changed_only)
     with open_archive(config) as archive, GracefulStop() as stop:
+        require_site(archive, site_name)
         progress = ExportProgress(count_export_rows(archive, selection)) if sys.stderr.isatty() else None
         rows = until_stopped(export_rows(archive, selection), stop)
         try:

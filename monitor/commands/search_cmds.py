@@ -6,7 +6,16 @@ import sys
 
 import click
 
-from monitor.cli import UsageError, archive_option, cli, config_option, emit_json, load, open_archive
+from monitor.cli import (
+    UsageError,
+    archive_option,
+    cli,
+    config_option,
+    emit_json,
+    load,
+    open_archive,
+    require_site,
+)
 from monitor.terminal import use_color
 from monitor.timebounds import bound_option, parse_since
 from storage.attachments import search_attachments
@@ -63,6 +72,7 @@ def search_command(query, config_path, archive_path, site_name, since, limit, as
         if not query:
             return
     with open_archive(config) as archive:
+        require_site(archive, site_name)
         hits = search(archive, query, site=site_name, since=since, limit=limit)
         # Words inside the notices' attachments (PDF, DOCX, XLSX, OFD text): each hit names the file.
         hits += search_attachments(archive, query, site=site_name, since=since, limit=limit)
