@@ -93,6 +93,12 @@ def render_feed(archive: Archive, *, site: str | None = None, limit: int = DEFAU
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_feed(archive: Archive, path: str | Path, *, site: str | None = None, limit: int = DEFAULT_LIMIT) -> Path:
     """Write the feed atomically (a reader never sees half a file); return the path."""
     path = Path(path)
@@ -100,6 +106,9 @@ def write_feed(archive: Archive, path: str | Path, *, site: str | None = None, l
     xml = render_feed(archive, site=site, limit=limit)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; the feed is published like the other outputs, so it gets
+        # the mode a plain open() would give it under the user's umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(xml)
         os.replace(temporary, path)

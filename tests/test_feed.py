@@ -177,3 +177,19 @@ def test_feed_command_writes_to_stdout_or_a_file(built, tmp_path):
 
     bad = runner.invoke(cli, ["feed", "--archive", db, "--limit", "0"])
     assert bad.exit_code == 2
+
+
+def test_feed_file_mode_follows_the_umask(tmp_path):
+    import os
+    import stat
+
+    from monitor.feed import write_feed
+    from storage.archive import Archive
+
+    with Archive(tmp_path / "a.db") as archive:
+        old = os.umask(0o022)
+        try:
+            path = write_feed(archive, tmp_path / "changes.atom")
+        finally:
+            os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
