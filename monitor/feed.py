@@ -94,9 +94,14 @@ def render_feed(archive: Archive, *, site: str | None = None, limit: int = DEFAU
 
 
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process umask, read without setting it (setting it, even back, races other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def write_feed(archive: Archive, path: str | Path, *, site: str | None = None, limit: int = DEFAULT_LIMIT) -> Path:
