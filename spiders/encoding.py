@@ -203,3 +203,16 @@ def _charset_normalizer_guess(body: bytes) -> str | None:
     if match is None:
         return None
     return _canonical(match.encoding) or match.encoding
+
+
+_META_CHARSET_TEXT = re.compile(r"""(<meta[^>]*?charset\s*=\s*["']?\s*)([\w.:-]+)""", re.IGNORECASE)
+# How far into a page a charset declaration is looked for (browsers look in the first 1,024 bytes;
+# templates with long <head> scripts put it later).
+META_SCAN_CHARS = 4096
+
+
+def relabel_utf8(text: str) -> str:
+    """Decoded page text whose ``<meta … charset=…>`` declarations say utf-8, so the text,
+    written out as UTF-8, is read back as it was decoded (not as the gb2312 it once was)."""
+    head, rest = text[:META_SCAN_CHARS], text[META_SCAN_CHARS:]
+    return _META_CHARSET_TEXT.sub(lambda m: m.group(1) + "utf-8", head) + rest

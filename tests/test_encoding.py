@@ -102,3 +102,12 @@ def test_big5_with_hong_kong_characters_decodes_as_browsers_do():
     body = page('<meta charset="big5">', hk).encode("big5hkscs")
     text, _ = decode_html(body)
     assert "\u5605" in text and "\ufffd" not in text
+
+
+def test_relabelled_page_declares_utf8():
+    from spiders.encoding import relabel_utf8
+
+    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><meta charset=GBK>'
+    out = relabel_utf8(page + "<body>通知</body></html>")
+    assert "gb2312" not in out.lower() and "gbk" not in out.lower()
+    assert out.count("utf-8") == 2 and out.endswith("<body>通知</body></html>")

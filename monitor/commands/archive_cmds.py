@@ -6,7 +6,7 @@ import sys
 import click
 
 from monitor.cli import archive_option, cli, config_option, emit_json, load, open_archive, require_site
-from spiders.encoding import decode_html
+from spiders.encoding import decode_html, relabel_utf8
 from storage.archive import ArchiveError
 
 
@@ -118,7 +118,8 @@ def show(url, config_path, archive_path, number, raw, decoded, from_warc):
                 else:
                     body = archive.raw_body(capture.body_sha256)
                 if decoded:
-                    click.echo(decode_html(body, capture.headers.get("content-type"))[0])
+                    # Printed as UTF-8: the page's own charset declaration is changed to say so.
+                    click.echo(relabel_utf8(decode_html(body, capture.headers.get("content-type"))[0]))
                 else:
                     sys.stdout.buffer.write(body)
                     sys.stdout.flush()
