@@ -33,7 +33,10 @@ def trigger_for(site: SiteConfig):
     schedule = site.schedule
     jitter = int(schedule.jitter_seconds) or None
     if schedule.cron:
-        return CronTrigger.from_crontab(schedule.cron, jitter=jitter)
+        # APScheduler 3's from_crontab() takes no jitter: build the trigger from the five fields.
+        minute, hour, day, month, day_of_week = schedule.cron.split()
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
+                           jitter=jitter, timezone=UTC)
     return IntervalTrigger(seconds=schedule.every_seconds or 3600, jitter=jitter)
 
 
