@@ -17,8 +17,13 @@ from storage.records import StoredBatch
 
 # How many member URLs a batch message lists.
 SAMPLE_URLS = 3
-# What the reader should suspect, in the words of the alert (Chinese, like the other labels).
+# What the reader should suspect, by kind, in the words of the alert (Chinese, like the other labels).
 TEMPLATE_HINT = "网站模板可能已改版：各条变动已存档，本轮不再逐条提醒。"
+KIND_HINTS = {
+    "edited": TEMPLATE_HINT,
+    "removed": "网站可能已迁移或撤下栏目：各条变动已存档，本轮不再逐条提醒。",
+    "unreachable": "网站可能整体无法访问：各条记录已存档，本轮不再逐条提醒。",
+}
 MASS_LABEL = "批量"
 
 
@@ -50,7 +55,7 @@ class BatchText:
         if fields:
             lines.append(f"变动字段: {fields}")
         lines.append(f"发现时间: {b.detected_at}")
-        lines.append(f"说明: {TEMPLATE_HINT}")
+        lines.append(f"说明: {KIND_HINTS.get(b.kind, TEMPLATE_HINT)}")
         if b.note:
             lines.append(f"({b.note})")
         lines.append(f"查看: portalwatch changes --batch {b.id} --expand")

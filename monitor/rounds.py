@@ -24,8 +24,9 @@ not due for re-checking waits for the round that fetches it (the claim "the page
 answers" is never made from an older fetch).
 
 **Mass change.** When at least ``mass_change_share`` of the site's re-checked notices (and at
-least ``mass_change_min`` of them) were edited in this round, the edits are grouped in one
-batch: stored as usual, alerted once for the site (see :mod:`monitor.batches`).
+least ``mass_change_min`` of them) were edited in this round — or removed, or became
+unreachable (a site-wide outage) — those changes are grouped in one batch per kind: stored as
+usual, alerted once for the site (see :mod:`monitor.batches`).
 """
 from __future__ import annotations
 
@@ -39,8 +40,14 @@ from storage.archive import Archive
 from storage.records import PageState
 
 DELISTED_NOTE = "no longer on its column listing; the page still answers"
-# Where a batch says why it is one: what a site-wide edit in one round almost always means.
-MASS_CHANGE_NOTE = "{count} of {rechecked} re-checked notices edited in one round: the site's template probably changed"
+# Where a batch says why it is one: what a site-wide change of each kind in one round almost
+# always means. Kinds not listed here are never batched.
+MASS_CHANGE_NOTES = {
+    "edited": "{count} of {rechecked} re-checked notices edited in one round: the site's template probably changed",
+    "removed": "{count} of {rechecked} re-checked notices removed in one round: the site probably moved or"
+               " withdrew its columns",
+    "unreachable": "{count} of {rechecked} re-checked notices unreachable in one round: the site is probably down",
+}
 
 
 def is_mass_change(edited: int, rechecked: int, share: float, minimum: int) -> bool:
@@ -103,14 +110,15 @@ def finish_round(archive: Archive, site: SiteConfig, tally: RoundTally) -> list[
                 archive.update_page(state.id, listed=0)
                 tally.count_change("delisted", change_id, site.name)
                 change_ids.append(change_id)
-        edited = tally.site_changes.get(site.name, {}).get("edited", [])
         rechecked = tally.rechecked.get(site.name, 0)
-        if is_mass_change(len(edited), rechecked, site.mass_change_share, site.mass_change_min):
-            field_counts = Counter(name for change_id in edited for name in archive.change(change_id).fields)
+        for kind, note in MASS_CHANGE_NOTES.items():
+            members = tally.site_changes.get(site.name, {}).get(kind, [])
+            if not is_mass_change(len(members), rechecked, site.mass_change_share, site.mass_change_min):
+                continue
+            field_counts = Counter(name for change_id in members for name in archive.change(change_id).fields)
             batch_id = archive.add_batch(
-                site.name, "edited", detected_at=now, change_ids=edited, rechecked=rechecked,
-                field_counts=dict(field_counts.most_common()),
-                note=MASS_CHANGE_NOTE.format(count=len(edited), rechecked=rechecked),
+                site.name, kind, detected_at=now, change_ids=members, rechecked=rechecked,
+                field_counts=dict(field_counts.most_common()), note=note.format(count=len(members), rechecked=rechecked),
             )
             tally.batch_ids.append(batch_id)
         archive.mark_site_crawled(site.name, now)

@@ -98,3 +98,23 @@ def test_edits_below_the_mass_change_thresholds_are_alerted_one_by_one(portal, t
     assert len(receiver.messages()) == edits
     assert all(m["title"].startswith("【修改】") for m in receiver.messages())
     assert len(setup.json_lines("changes", "--kind", "edited")) == edits
+
+
+def test_site_wide_outage_is_one_site_level_alert(portal, tmp_path, receiver):
+    """Every notice of a site failing three rounds in a row is one 'site down' alert, not one per notice."""
+    setup = make_setup(portal, tmp_path, sites=[SITE], retries=0, timeout=5,
+                       alerts=[f"json://127.0.0.1:{receiver.port}/hook"], recheck={"unreachable_after": 2})
+    check(setup)
+    urls = portal.article_urls(SITE)
+    for url in urls:
+        portal.set_failure(SITE, url, "500")
+    check(setup)  # first failure of each: nothing to tell yet
+    report = check(setup)  # second in a row: unreachable
+    assert report["changes"].get("unreachable", 0) >= 5 and len(report["batch_ids"]) == 1, report
+    [message] = receiver.messages()
+    assert "批量" in message["title"] and "无法访问" in message["title"]
+    assert "网站可能整体无法访问" in message["message"]
+    with Archive(setup.archive_path, readonly=True) as archive:
+        unreachable = archive.changes(kinds=["unreachable"])
+        assert len(unreachable) == report["changes"]["unreachable"]
+        assert {c.batch_id for c in unreachable} == set(report["batch_ids"])
