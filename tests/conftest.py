@@ -61,3 +61,40 @@ def crawled(tmp_path_factory):
         setup = make_setup(portal, tmp_path_factory.mktemp("crawled"))
         setup.invoke("crawl", "--workers", "0")
         yield setup
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_command_outlives_the_suite():
+    """A test that fails while a command it started is still running (a watcher, a worker) must
+    not leave it running after the suite: every child still alive at the end is killed with its
+    session. Fork servers and pools that exit with the suite are ended the same way."""
+    import os
+    import signal
+
+    yield
+    if not Path("/proc").is_dir():
+        return
+    own_group = os.getpgid(0)
+    for pid in _children(os.getpid()):
+        try:
+            group = os.getpgid(pid)
+            if group != own_group:
+                os.killpg(group, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue

@@ -80,6 +80,17 @@ def portalwatch(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
+def finish(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """Wait for a command; one that overruns is killed with its whole session (rounds, workers),
+    so a slow machine fails the test instead of leaving a watcher running after the suite."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+
+
 def stored_changes(setup, **filters):
     with Archive(setup.archive_path, readonly=True) as archive:
         return archive.changes(**filters)
@@ -182,7 +193,7 @@ def test_watch_over_three_sites_with_a_failing_target_posts_nothing_twice(portal
     write_config(setup, portal, alerts=alerts, schedule={"every": "1s"})
 
     proc = portalwatch("watch", "--config", str(setup.config_path), "--max-rounds", "6", "--workers", "0")
-    _out, err = proc.communicate(timeout=180)
+    _out, err = finish(proc, timeout=300)
     assert proc.returncode == 0, err
 
     assert alerted_urls(webhook, "/ok") == Counter({url: 1 for url in urls})
