@@ -432,12 +432,13 @@ def report(sites: list[WatchedSite], archive: Path, hook: Webhook, sampler: Peak
         false_changes.append(f"stored changes {dict(stored)} do not match changes made {dict(made)} ({pending} "
                              f"of them for rounds --max-rounds cut short)")
     sent = announced.get("sent", 0)
-    duplicates = {url: n for url, n in alerted.items() if n > 1}
-    missing = {url for url in real_urls if url not in alerted}
+    # A notice changed in several rounds is alerted once per change: compare per notice.
+    duplicates = {url: n for url, n in alerted.items() if n > real_urls[url]}
+    missing = {url for url, n in real_urls.items() if alerted[url] < n}
     extra = {url for url in alerted if url not in real_urls}
     print(f"webhook: {sum(alerted.values())} alerts received for {len(alerted)} notices; archive: "
           f"{stored_total} changes to announce, announcements to the webhook by state {dict(announced)}")
-    print(f"  notices alerted more than once: {len(duplicates)}; changes never alerted: {len(missing)}; "
+    print(f"  notices alerted more often than they changed: {len(duplicates)}; changes never alerted: {len(missing)}; "
           f"alerts for no stored change: {len(extra)}; announcement rows per change > 1: {per_change}")
     print(f"change log: {sum(logged.values())} lines for {len(logged)} change ids, "
           f"{sum(1 for n in logged.values() if n > 1)} ids written twice")
