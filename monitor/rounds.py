@@ -66,7 +66,7 @@ def fetched_this_round(state: PageState, previous_round: str | None) -> bool:
 
 def delisting_threshold(site: SiteConfig, tally: RoundTally, published: dict[str, str], *,
                         full_walk: bool) -> tuple[bool, str | None]:
-    """(can delist at all, oldest publication day a missing notice must have to be delisted;
+    """(can delist at all, the publication day a missing notice must be newer than to be delisted;
     None: any day). ``published`` maps notice URLs to their publication day; ``full_walk``
     says whether this round followed every pager link (else it read page by page)."""
     walks = tally.walks.get(site.name, {})
@@ -103,8 +103,11 @@ def finish_round(archive: Archive, site: SiteConfig, tally: RoundTally) -> list[
                     continue  # whether the page still answers is not known this round: decided when it is
                 if state.current_version_id is None:
                     continue
-                if threshold is not None and (state.url not in published or published[state.url] < threshold):
-                    continue  # scrolled off the pages read, not taken off the listing
+                # Scrolled off the pages read, not taken off the listing. Days, not times, are compared:
+                # a notice of the oldest day shown may sit on the next, unread page, so that day
+                # is not enough (a partial read delists only notices newer than it; full walks see the rest).
+                if threshold is not None and (state.url not in published or published[state.url] <= threshold):
+                    continue
                 change_id = archive.add_change(state.id, "delisted", detected_at=now,
                                                from_version_id=state.current_version_id, note=DELISTED_NOTE)
                 archive.update_page(state.id, listed=0)
