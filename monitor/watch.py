@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,6 +28,9 @@ from monitor.publish import publish_round
 from monitor.stopping import STOP_SIGNALS, exit_code
 
 log = logging.getLogger(__name__)
+# Site rounds run at once by default: each is a process with an extraction worker, and two
+# keep both cores of a small machine busy while memory stays well under 400 MB.
+PARALLEL_ROUNDS = 2
 
 
 def trigger_for(site: SiteConfig):
@@ -43,7 +47,8 @@ def trigger_for(site: SiteConfig):
 class Watcher:
     def __init__(self, config: Config, sites: list[SiteConfig], *, max_rounds: int | None = None,
                  workers: int | None = None, recheck: str = "due",
-                 on_round: Callable[[RoundReport], None] | None = None) -> None:
+                 on_round: Callable[[RoundReport], None] | None = None,
+                 parallel: int = PARALLEL_ROUNDS) -> None:
         self.config = config
         self.sites = sites
         self.max_rounds = max_rounds
@@ -55,7 +60,11 @@ class Watcher:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._runners: set[RoundRunner] = set()
+        # Each running round is a process with its own extraction worker (~100 MB): at most
+        # ``parallel`` of them at once, so memory stays bounded however many sites are watched
+        # (rounds due meanwhile wait their turn; more than the cores would only share them).
         self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=parallel)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600},
             timezone=UTC,
         )

@@ -67,3 +67,6 @@ def test_watcher_jobs_never_overlap_and_coalesce_missed_runs(tmp_path):
     watcher = Watcher(config, list(config.sites))
     defaults = watcher.scheduler._job_defaults
     assert defaults["max_instances"] == 1 and defaults["coalesce"] is True
+    # At most two site rounds (each a process with an extraction worker) at once, by default.
+    assert watcher.scheduler._executors["default"]._pool._max_workers == 2
+    assert Watcher(config, list(config.sites), parallel=5).scheduler._executors["default"]._pool._max_workers == 5

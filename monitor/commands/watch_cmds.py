@@ -27,6 +27,7 @@ from monitor.crawl import RoundReport, RoundRunner
 from monitor.progress import ProgressLine
 from monitor.publish import publish_round
 from monitor.stopping import GracefulStop, exit_code
+from monitor.watch import PARALLEL_ROUNDS
 
 
 @cli.command()
@@ -64,8 +65,10 @@ def check(config_path, archive_path, site_name, recheck, workers, wait, as_json)
 @round_options
 @click.option("--max-rounds", type=click.IntRange(1), default=None,
               help="Exit after this many rounds (all sites counted together); default: run until stopped.")
+@click.option("--parallel", type=click.IntRange(1, 32), default=PARALLEL_ROUNDS, show_default=True,
+              help="Site rounds run at once (each a process with its own extraction worker); due rounds wait.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log the scheduler's and the crawl's progress (INFO).")
-def watch(config_path, archive_path, site_name, recheck, workers, max_rounds, verbose):
+def watch(config_path, archive_path, site_name, recheck, workers, max_rounds, parallel, verbose):
     """Re-crawl each site on its `schedule` (interval or cron, with jitter) and alert on changes.
 
     Runs until SIGINT/SIGTERM: the rounds in progress finish the notices in hand and publish
@@ -86,7 +89,8 @@ def watch(config_path, archive_path, site_name, recheck, workers, max_rounds, ve
     def on_round(report: RoundReport) -> None:
         click.echo(describe_round(report), err=False)
 
-    watcher = Watcher(config, sites, max_rounds=max_rounds, workers=workers, recheck=recheck, on_round=on_round)
+    watcher = Watcher(config, sites, max_rounds=max_rounds, workers=workers, recheck=recheck, on_round=on_round,
+                      parallel=parallel)
     for site in sites:
         s = site.schedule
         when = f"cron {s.cron!r}" if s.cron else f"every {s.every_seconds:g}s"
