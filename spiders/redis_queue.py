@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -46,6 +47,7 @@ class Keys:
         self.scores = f"{prefix}:scores"  # hash entry id -> its order in pending
         self.inflight = f"{prefix}:inflight"  # zset entry id -> deadline (Redis clock, seconds)
         self.owner = f"{prefix}:owner"  # hash entry id -> worker id
+        self.popped = f"{prefix}:popped"  # hash worker id -> "<pop token> <entry id>" of its last pop
         self.sequence = f"{prefix}:sequence"
         self.results = f"{prefix}:results"  # list of encoded results, pushed by workers
         self.applying = f"{prefix}:applying"  # results the coordinator is storing (reliable pop)
@@ -78,10 +80,10 @@ class Keys:
         return f"{self.prefix}:done:{round_id}"  # set of capture ids stored
 
     def seen(self, plan_key: str) -> str:
-        return f"{self.prefix}:seen:{plan_key}"  # the duplicate filter of one round of one site
+        return f"{self.prefix}:seen:{plan_key}"  # hash URL -> claim token: the round's duplicate filter
 
     def requested(self, plan_key: str) -> str:
-        return f"{self.prefix}:requested:{plan_key}"
+        return f"{self.prefix}:requested:{plan_key}"  # hash URL -> claim token ("" when only added)
 
     def column(self, plan_key: str, column: str) -> str:
         return f"{self.prefix}:column:{plan_key}:{hashlib.sha1(column.encode()).hexdigest()}"
@@ -98,7 +100,39 @@ class Keys:
                 ("plan", "options", "lastsha", "seen", "requested", "column", "listpages")] + [self.done(round_id)]
 
 
+def claim_token() -> str:
+    """A token naming one claim (or pop): the client's retry of that command carries the same one."""
+    return os.urandom(8).hex()
+
+
+# Claim a member of a hash used as a set: KEYS[1] the hash, ARGV[1] the member, ARGV[2] the
+# claimer's token. 1 when the member was free or is already this token's: a command Redis ran
+# just before it stopped may lose its reply, and the client's retry runs it again; the retry
+# must answer as the first run did, not "already there".
+CLAIM_SCRIPT = """
+local holder = redis.call('HGET', KEYS[1], ARGV[1])
+if not holder then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return 1
+end
+if holder == ARGV[2] then return 1 end
+return 0
+"""
+
+# ARGV: worker id, visibility timeout, pop token. A pop records its token (KEYS[5]); the retry
+# of a pop whose reply was lost returns the entry that pop took (still in flight and this
+# worker's) instead of taking a second one and leaving the first in flight until its deadline.
 _POP = """
+local last = redis.call('HGET', KEYS[5], ARGV[1])
+if last then
+  local space = string.find(last, ' ', 1, true)
+  if space and string.sub(last, 1, space - 1) == ARGV[3] then
+    local id = string.sub(last, space + 1)
+    if redis.call('HGET', KEYS[3], id) == ARGV[1] then
+      return {id, redis.call('HGET', KEYS[4], id)}
+    end
+  end
+end
 local ids = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #ids == 0 then return false end
 local id = ids[1]
@@ -106,6 +140,7 @@ redis.call('ZREM', KEYS[1], id)
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[2], tonumber(t[1]) + tonumber(t[2]) / 1e6 + tonumber(ARGV[2]), id)
 redis.call('HSET', KEYS[3], id, ARGV[1])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[3] .. ' ' .. id)
 return {id, redis.call('HGET', KEYS[4], id)}
 """
 
@@ -115,6 +150,8 @@ _RECLAIM = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local back = {}
+-- (a dead worker's record of its last pop goes too)
+for _, w in ipairs(ARGV) do redis.call('HDEL', KEYS[6], w) end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do back[id] = true end
 if #ARGV > 0 then
   local dead = {}
@@ -196,8 +233,9 @@ class ReliableQueue(Base):
         return entry
 
     def pop(self, timeout: float = 0) -> Request | None:
-        claimed = self._pop(keys=[self.keys.pending, self.keys.inflight, self.keys.owner, self.keys.entries],
-                            args=[self.worker_id, self.visibility_timeout])
+        claimed = self._pop(keys=[self.keys.pending, self.keys.inflight, self.keys.owner, self.keys.entries,
+                                  self.keys.popped],
+                            args=[self.worker_id, self.visibility_timeout, claim_token()])
         if not claimed:
             return None
         entry, encoded = claimed[0].decode(), claimed[1]
@@ -213,18 +251,24 @@ class ReliableQueue(Base):
     def reclaim(self, dead_workers: list[str] = ()) -> int:
         """Hand back entries whose visibility timeout passed or whose worker is dead."""
         return int(self._reclaim(keys=[self.keys.pending, self.keys.inflight, self.keys.owner, self.keys.scores,
-                                       self.keys.entries], args=list(dead_workers)))
+                                       self.keys.entries, self.keys.popped], args=list(dead_workers)))
 
     def clear(self) -> None:
         self.server.delete(self.keys.pending, self.keys.entries, self.keys.scores, self.keys.inflight,
-                           self.keys.owner)
+                           self.keys.owner, self.keys.popped)
 
 
 class RoundDupeFilter(RFPDupeFilter):
     """scrapy-redis's duplicate filter, by URL within one round of one site.
 
     A redirect hop or a retry is the continuation of a fetch already admitted, never a
-    duplicate (two notices that both redirect to the home page are two fetches)."""
+    duplicate (two notices that both redirect to the home page are two fetches). Each URL is
+    claimed with a token of its own (:data:`CLAIM_SCRIPT`): the client's retry of a claim whose
+    reply was lost finds its own token and admits the request, as the lost reply would have."""
+
+    def __init__(self, server, key: str, debug: bool = False) -> None:
+        super().__init__(server, key, debug)
+        self._claim = server.register_script(CLAIM_SCRIPT)
 
     def request_seen(self, request: Request) -> bool:
         if request.meta.get("redirect_urls") or request.meta.get("retry_times"):
@@ -232,7 +276,8 @@ class RoundDupeFilter(RFPDupeFilter):
         plan_key = request.meta.get(PLAN_META)
         if plan_key is None:
             return super().request_seen(request)
-        return self.server.sadd(Keys(self.key.split(":", 1)[0]).seen(plan_key), request.url) == 0
+        seen = Keys(self.key.split(":", 1)[0]).seen(plan_key)
+        return not self._claim(keys=[seen], args=[request.url, claim_token()])
 
     def close(self, reason: str = "") -> None:
         """Keep the fingerprints: the round outlives any one worker (the coordinator clears them)."""

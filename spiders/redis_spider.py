@@ -23,7 +23,7 @@ from spiders.capture import Capture
 from spiders.plan import CrawlPlan
 from spiders.portal import PortalSpider
 from spiders.rawbody import EXCHANGES_META
-from spiders.redis_queue import DELAY_META, ENTRY_META, PLAN_META, Keys, loads_plan
+from spiders.redis_queue import CLAIM_SCRIPT, DELAY_META, ENTRY_META, PLAN_META, Keys, claim_token, loads_plan
 from spiders.scope import SiteScope
 
 
@@ -34,15 +34,14 @@ class SharedSet:
         self.server = server
         self.key = key
         self._members: set[str] = set()
-        self._claimed: set[str] = set()  # claimed here and not yet asked about (see claim)
+
+    def _remote_contains(self, value: str) -> bool:
+        return bool(self.server.sismember(self.key, value))
 
     def __contains__(self, value: str) -> bool:
-        if value in self._claimed:
-            self._claimed.discard(value)
-            return False
         if value in self._members:
             return True
-        if self.server.sismember(self.key, value):
+        if self._remote_contains(value):
             self._members.add(value)
             return True
         return False
@@ -52,22 +51,59 @@ class SharedSet:
             self.server.sadd(self.key, value)
             self._members.add(value)
 
-    def claim(self, value: str) -> bool:
-        """Add ``value``; True when it was not there before (atomic across workers). The next
-        ``value in`` this set answers False once: the claimer goes on as if it had just checked."""
-        if value in self._members:
-            return False
-        self._members.add(value)
-        if self.server.sadd(self.key, value):
-            self._claimed.add(value)
-            return True
-        return False
-
     def update(self, values: Iterable[str]) -> None:
         values = [v for v in values if v not in self._members]
         if values:
             self.server.sadd(self.key, *values)
             self._members.update(values)
+
+
+class SharedClaims(SharedSet):
+    """A set in Redis whose members can be claimed: a hash member -> the token of the claim
+    that added it ("" when only added). A claim is one script (``CLAIM_SCRIPT``) that answers
+    "yours" to the claim that holds the member: when Redis stops just after running a claim,
+    its reply is lost and the client runs the same command (same token) again; that retry
+    succeeds as the first run did instead of finding the member "already there"."""
+
+    def __init__(self, server, key: str) -> None:
+        super().__init__(server, key)
+        self._claimed: set[str] = set()  # claimed here and not yet asked about (see claim)
+        self._claim = server.register_script(CLAIM_SCRIPT)
+
+    def _remote_contains(self, value: str) -> bool:
+        return bool(self.server.hexists(self.key, value))
+
+    def __contains__(self, value: str) -> bool:
+        if value in self._claimed:
+            self._claimed.discard(value)
+            return False
+        return super().__contains__(value)
+
+    def add(self, value: str) -> None:
+        if value not in self._members:
+            self.server.hsetnx(self.key, value, "")
+            self._members.add(value)
+
+    def update(self, values: Iterable[str]) -> None:
+        values = [v for v in dict.fromkeys(values) if v not in self._members]
+        if values:
+            with self.server.pipeline(transaction=False) as pipe:
+                for value in values:
+                    pipe.hsetnx(self.key, value, "")
+                pipe.execute()
+            self._members.update(values)
+
+    def claim(self, value: str) -> bool:
+        """Add ``value``; True when it was not there before (atomic across workers, and once
+        per claim whatever the client retries). The next ``value in`` this set answers False
+        once: the claimer goes on as if it had just checked."""
+        if value in self._members:
+            return False
+        self._members.add(value)
+        if self._claim(keys=[self.key], args=[value, claim_token()]):
+            self._claimed.add(value)
+            return True
+        return False
 
 
 class SharedColumnSets:
@@ -115,7 +151,7 @@ class SharedPortalSpider(PortalSpider):
         super().__init__(plan)
         self.plan_key = plan_key
         self.server = server
-        self._requested = SharedSet(server, keys.requested(plan_key))
+        self._requested = SharedClaims(server, keys.requested(plan_key))
         self.column_notices = SharedColumnSets(server, keys, plan_key)
         self.listing_pages_seen = SharedCounts(server, keys.list_pages(plan_key))
 

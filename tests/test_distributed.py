@@ -265,11 +265,6 @@ def test_killed_coordinator_round_is_resumed_not_planned_again(tmp_path, redis_u
         assert client.hget("portalwatch:round", "id") is None
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known race (issue 12): a command Redis ran in the instant it shut down may lose its reply; the "
-    "client's retry then runs it again, and a non-idempotent SADD (the notice claim, the listing "
-    "dupefilter) answers 'already there', so a notice or list page can be skipped. Needs claims "
-    "keyed by the claimer (HSETNX url -> entry id) in spiders/redis_spider.py and redis_queue.py"))
 def test_redis_restarted_mid_round_round_completes_and_stores_nothing_twice(tmp_path, workers_factory):
     """Redis (append-only file on) stopped and started again mid-round: workers and the
     coordinator wait for it; the round completes, or fails with a clear error and the next
@@ -297,6 +292,67 @@ def test_redis_restarted_mid_round_round_completes_and_stores_nothing_twice(tmp_
             pool.stop()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def lost_replies(monkeypatch):
+    """``lose()``: the reply to the next command Redis runs never arrives (the connection
+    drops after Redis ran it), as when Redis stops mid-command; the client retries it."""
+    import redis
+    from redis.connection import Connection
+
+    armed = []
+    read_response = Connection.read_response
+
+    def read(self, *args, **kwargs):
+        response = read_response(self, *args, **kwargs)
+        if armed:
+            armed.clear()
+            raise redis.exceptions.ConnectionError("reply lost")
+        return response
+
+    monkeypatch.setattr(Connection, "read_response", read)
+    return lambda: armed.append(True)
+
+
+def test_one_time_redis_operations_survive_a_retry_after_a_lost_reply(redis_url, lost_replies):
+    """A claim, a duplicate-filter check, a pop or a host slot whose reply was lost is run
+    again by the client's retry; the retry answers as the first run did (issue 12)."""
+    from scrapy import Request
+
+    from monitor.distributed import connect
+    from monitor.distributed.host_slots import HostGate, slots_key
+    from spiders.redis_queue import PLAN_META, Keys, ReliableQueue, RoundDupeFilter
+    from spiders.redis_spider import SharedClaims
+
+    server = connect(redis_url, grace=5)
+    keys = Keys()
+    claims, other = SharedClaims(server, keys.requested("r:s")), SharedClaims(server, keys.requested("r:s"))
+    assert claims.claim("https://gov.example/warmup") and not other.claim("https://gov.example/warmup")
+    lost_replies()
+    assert claims.claim("https://gov.example/a")  # the retry finds its own claim
+    assert not other.claim("https://gov.example/a")  # and another claimer still loses
+
+    dupefilter = RoundDupeFilter(server, "portalwatch")
+    assert not dupefilter.request_seen(Request("https://gov.example/warmup", meta={PLAN_META: "r:s"}))
+    lost_replies()
+    assert not dupefilter.request_seen(Request("https://gov.example/list_2", meta={PLAN_META: "r:s"}))
+    assert dupefilter.request_seen(Request("https://gov.example/list_2", meta={PLAN_META: "r:s"}))
+
+    queue = ReliableQueue(server, None, "portalwatch", worker_id="w1", spider_for=lambda _: None)
+    for n in range(3):
+        queue.push(Request(f"https://gov.example/{n}", meta={PLAN_META: "r:s"}))
+    assert queue.pop() is None  # (its round is over: acknowledged, not fetched)
+    lost_replies()
+    assert queue.pop() is None
+    assert server.zcard(keys.inflight) == 0 and server.zcard(keys.pending) == 1  # one entry taken, not two
+
+    gate = HostGate(server, keys)
+    slot = [slots_key(keys, "gov.example")]
+    assert gate._acquire(keys=slot, args=[1, "warmup", 60]) == 1
+    server.delete(slot[0])
+    lost_replies()
+    assert gate._acquire(keys=slot, args=[1, "a", 60]) == 1  # its own slot, not a full host
 
 
 def test_download_delay_holds_for_two_workers_on_the_wire(tmp_path, redis_url, workers):

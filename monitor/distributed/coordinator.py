@@ -80,6 +80,17 @@ def journal_key(keys: Keys, round_id: str) -> str:
     return f"{keys.prefix}:tally:{round_id}"  # list of pickled TallyDelta, one per stored result
 
 
+# A result stored: KEYS done set, journal, applying, stats; ARGV capture id, pickled tally
+# delta ("" for none), the result as moved to `applying`, seconds spent storing it.
+_APPLIED = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 and ARGV[2] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+end
+redis.call('LREM', KEYS[3], 1, ARGV[3])
+redis.call('HINCRBY', KEYS[4], 'applied', 1)
+redis.call('HINCRBYFLOAT', KEYS[4], 'apply_seconds', ARGV[4])
+"""
+
 _COUNTS = ("fetched", "listings", "unchanged", "extracted", "failed")
 
 
@@ -210,6 +221,7 @@ class Coordinator:
         self.keys = Keys(prefix)
         self.identity = f"{socket.gethostname()}:{os.getpid()}"
         self.queue = ReliableQueue(self.server, None, prefix, worker_id="coordinator")
+        self._applied = self.server.register_script(_APPLIED)
         self.interrupted = False
 
     def interrupt(self) -> None:
@@ -309,9 +321,10 @@ class Coordinator:
             tally.replay(delta)
             per_site[delta.site] = per_site.get(delta.site, 0) + 1
         tally.new_changes = []
-        unsure = set()
-        while (data := self.server.lmove(self.keys.applying, self.keys.results, "RIGHT", "LEFT")) is not None:
-            unsure.add(decode(data).capture_id)
+        # Read before moving: a move retried after a lost reply still leaves each one named.
+        unsure = {decode(data).capture_id for data in self.server.lrange(self.keys.applying, 0, -1)}
+        while self.server.lmove(self.keys.applying, self.keys.results, "RIGHT", "LEFT") is not None:
+            pass
         log.warning("resuming round %s: %d results already stored, %d being stored when it stopped",
                     round_id, sum(per_site.values()), len(unsure))
         return unsure
@@ -355,6 +368,7 @@ class Coordinator:
             journal = journal_key(self.keys, round_id)
             last_maintenance = 0.0
             warned_alone = False
+            stranded = None
             while True:
                 now = time.monotonic()
                 if now - last_maintenance >= MAINTENANCE_SECONDS:
@@ -373,8 +387,12 @@ class Coordinator:
                     self._publish_progress(tally, per_site, started, on_progress)
                     if self._quiet():
                         break
-                data = self.server.blmove(self.keys.results, self.keys.applying, MAINTENANCE_SECONDS,
-                                          "LEFT", "RIGHT")
+                    stranded = self.server.lindex(self.keys.applying, 0)
+                # A result left in `applying` (a move whose reply Redis lost as it stopped: the
+                # client's retry moved the next one) is stored before any other.
+                data = stranded or self.server.blmove(self.keys.results, self.keys.applying, MAINTENANCE_SECONDS,
+                                                      "LEFT", "RIGHT")
+                stranded = None
                 if data is None:
                     continue
                 applying_since = time.perf_counter()
@@ -391,15 +409,14 @@ class Coordinator:
                         await recorder.record(capture)
                         articles.offer(capture, None)
                         delta = tally.delta(capture, before)
-                with self.server.pipeline(transaction=True) as pipe:
-                    pipe.sadd(done, result.capture_id)
-                    if delta is not None:
-                        pipe.rpush(journal, pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL))
-                    pipe.lrem(self.keys.applying, 1, data)
-                    # The coordinator's own cost per result (its ceiling: results/s it can store).
-                    pipe.hincrby(self.keys.stats, "applied", 1)
-                    pipe.hincrbyfloat(self.keys.stats, "apply_seconds", time.perf_counter() - applying_since)
-                    pipe.execute()
+                # Marked stored, journalled and taken off `applying` in one script, whose
+                # journal entry is pushed only by the run that marks the capture id: a retry of
+                # the script after a lost reply journals nothing twice. Also counted: the
+                # coordinator's own cost per result (its ceiling: results/s it can store).
+                self._applied(keys=[done, journal, self.keys.applying, self.keys.stats],
+                              args=[result.capture_id,
+                                    b"" if delta is None else pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL),
+                                    data, repr(time.perf_counter() - applying_since)])
                 BlobStore.discard(result)
             if not self.interrupted:
                 for name in names:

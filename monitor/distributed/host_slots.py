@@ -32,11 +32,13 @@ from spiders.redis_queue import DELAY_META, PLAN_META, PREFIX, HostPoliteness, K
 SLOT_META = "pw_slot"
 LEASE_MARGIN_SECONDS = 30.0
 
-# KEYS[1]: the host's slot set. ARGV: limit, token, lease seconds. 1 when the slot is taken.
+# KEYS[1]: the host's slot set. ARGV: limit, token, lease seconds. 1 when the slot is taken,
+# or already held by this token (the client's retry of a call whose reply was lost).
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 1 end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
   redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])) + 60)
