@@ -90,14 +90,19 @@ def fingerprint_of(text: str, fields: dict, attachments: list[dict] | None) -> s
 
 def version_content(article: Article, hashes: dict[str, str | None] | None = None) -> VersionContent:
     """The version ``article`` makes; ``hashes``: its attachments' SHA-256 by URL, where known."""
-    attachments = with_hashes([{"url": a.url, "text": a.text} for a in article.attachments], hashes or {})
-    fields = compared_fields(article.title, article.published, article.source, article.doc_number,
-                             article.index_number, article.issuer, attachments)
+    return _content_of(article, with_hashes([{"url": a.url, "text": a.text} for a in article.attachments],
+                                            hashes or {}))
+
+
+def _content_of(notice: Article | StoredVersion, attachments: list[dict]) -> VersionContent:
+    """The version a notice (as extracted, or as stored) makes with ``attachments``."""
+    fields = compared_fields(notice.title, notice.published, notice.source, notice.doc_number,
+                             notice.index_number, notice.issuer, attachments)
     return VersionContent(
-        fingerprint=fingerprint_of(article.text, fields, attachments), text=article.text, title=article.title,
-        published=article.published, source=article.source, editor=article.editor, author=article.author,
-        doc_number=article.doc_number, index_number=article.index_number, issuer=article.issuer,
-        attachments=attachments, extractor=article.extractor,
+        fingerprint=fingerprint_of(notice.text, fields, attachments), text=notice.text, title=notice.title,
+        published=notice.published, source=notice.source, editor=notice.editor, author=notice.author,
+        doc_number=notice.doc_number, index_number=notice.index_number, issuer=notice.issuer,
+        attachments=attachments, extractor=notice.extractor,
     )
 
 
@@ -119,14 +124,7 @@ def changed_fields(old: StoredVersion, new: VersionContent) -> list[str]:
 def with_attachments(version: StoredVersion, attachments: list[dict]) -> VersionContent:
     """A stored version's content with another attachment list (a file replaced behind an
     unchanged page, or hashes first learnt)."""
-    fields = compared_fields(version.title, version.published, version.source, version.doc_number,
-                             version.index_number, version.issuer, attachments)
-    return VersionContent(
-        fingerprint=fingerprint_of(version.text, fields, attachments), text=version.text, title=version.title,
-        published=version.published, source=version.source, editor=version.editor, author=version.author,
-        doc_number=version.doc_number, index_number=version.index_number, issuer=version.issuer,
-        attachments=attachments, extractor=version.extractor,
-    )
+    return _content_of(version, attachments)
 
 
 @dataclass
