@@ -15,6 +15,7 @@ page) gives a :class:`FileText` saying so, never an exception.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -85,6 +86,10 @@ def _tidy(text: str) -> str:
 
 def pdf_text(body: bytes) -> str:
     from pypdf import PdfReader
+
+    # pypdf logs a WARNING for every repaired file (EOF marker not found…); a file it cannot read
+    # is recorded as unreadable by the caller, so its repairs are not news on the user's terminal.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     reader = PdfReader(io.BytesIO(body))
     if reader.is_encrypted:
