@@ -46,7 +46,8 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def tree_pss_mb(pid: int) -> float:
+def tree_pids(root: int) -> list[int]:
+    """``root`` and every process below it, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -55,12 +56,16 @@ def tree_pss_mb(pid: int) -> float:
             except OSError:
                 continue
             children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    total, stack = 0, [pid]
+    pids, stack = [], [root]
     while stack:
-        current = stack.pop()
-        total += _pss_kb(current)
-        stack.extend(children.get(current, []))
-    return total / 1024
+        pid = stack.pop()
+        pids.append(pid)
+        stack.extend(children.get(pid, []))
+    return pids
+
+
+def tree_pss_mb(pid: int) -> float:
+    return sum(_pss_kb(p) for p in tree_pids(pid)) / 1024
 
 
 def tree_rss_mb(pid: int) -> tuple[float, float]:

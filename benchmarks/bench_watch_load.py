@@ -47,7 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import PortalProcess, tree_pss_mb, tree_rss_mb
+from _support import PortalProcess, tree_pids, tree_pss_mb, tree_rss_mb
 
 from monitor.config import RecheckPolicy
 from monitor.recorder import BASELINE_NOTE
@@ -181,23 +181,6 @@ def make_changes(site: WatchedSite, rng: random.Random, edits: int, removals: in
 
 
 # --- /proc -----------------------------------------------------------------------------------
-def tree_pids(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    pids, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        pids.append(pid)
-        stack.extend(children.get(pid, []))
-    return pids
-
-
 def open_fds(pids: list[int]) -> int:
     total = 0
     for pid in pids:

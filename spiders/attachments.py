@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.http import Response
 
-from spiders.capture import KEPT_HEADERS, Capture
+from spiders.capture import Capture, kept_headers
 from spiders.rawbody import EXCHANGES_META
 
 # The Capture.error of a file abandoned for its size (the monitor records it as such).
@@ -32,15 +31,6 @@ def attachment_request(url: str, *, etag: str | None, last_modified: str | None,
                    meta={"kind": "attachment", "download_maxsize": max_size, "download_warnsize": max_size})
 
 
-def _headers(response: Response) -> dict[str, str]:
-    kept = {}
-    for name in KEPT_HEADERS:
-        value = response.headers.get(name)
-        if value is not None:
-            kept[name] = value.decode("latin-1")
-    return kept
-
-
 async def fetch_attachment(crawler: Crawler, site: str, request: Request, fetched_at) -> Capture:
     """Download one attachment now; the answer (or the failure) as a ``kind="attachment"`` capture.
 
@@ -56,7 +46,7 @@ async def fetch_attachment(crawler: Crawler, site: str, request: Request, fetche
     meta = response.request.meta if response.request is not None else request.meta
     return Capture(
         site=site, url=request.url, final_url=response.url, status=response.status, fetched_at=fetched_at(),
-        headers=_headers(response), body=response.body if response.status == 200 else b"", kind="attachment",
+        headers=kept_headers(response), body=response.body if response.status == 200 else b"", kind="attachment",
         redirect_urls=tuple(meta.get("redirect_urls", ())), not_modified=response.status == 304,
         error=None if response.status in (200, 304) else f"HTTP {response.status}",
         exchanges=tuple(meta.get(EXCHANGES_META, ())),

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 # Response headers worth keeping with a capture: enough to replay a conditional GET and to
 # understand what the server said, without the per-request noise (Date, Set-Cookie, ...)
@@ -80,3 +84,13 @@ class Capture:
     @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
+
+
+def kept_headers(response: Response) -> dict[str, str]:
+    """The response headers a capture keeps (:data:`KEPT_HEADERS`), as text."""
+    kept = {}
+    for name in KEPT_HEADERS:
+        value = response.headers.get(name)
+        if value is not None:
+            kept[name] = value.decode("latin-1")
+    return kept

@@ -15,7 +15,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.capture import KEPT_HEADERS, Capture
+from spiders.capture import Capture, kept_headers
 from spiders.encoding import decode_html
 from spiders.links import (
     LinkRules,
@@ -52,15 +52,6 @@ EMPTY_BODY_ERROR = "empty body: HTTP 200 with no content"
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def kept_headers(response: Response) -> dict[str, str]:
-    kept = {}
-    for name in KEPT_HEADERS:
-        value = response.headers.get(name)
-        if value is not None:
-            kept[name] = value.decode("latin-1")
-    return kept
 
 
 class PortalSpider(scrapy.Spider):
